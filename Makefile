@@ -1,0 +1,58 @@
+# Gonghui's two commands: `make demo` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_DATABASE_URL ?= postgresql://root@127.0.0.1:5432/test
+
+.PHONY: demo test test-sqlite test-postgres lint typecheck browser-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## make demo: set up, build the demo federation on SQLite, serve it at http://127.0.0.1:8000
+demo: $(STAMP)
+	GONGHUI_ENV=demo $(BIN)/gonghui demo
+	GONGHUI_ENV=demo $(BIN)/gonghui serve --host 127.0.0.1 --port 8000
+
+## make test: the whole suite on SQLite, then on PostgreSQL
+test: $(STAMP) browser-deps lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMP)
+	@echo "=== tests on SQLite ==="
+	env -u DATABASE_URL GONGHUI_ENV=test $(BIN)/pytest
+
+test-postgres: $(STAMP)
+	@echo "=== tests on PostgreSQL ($(TEST_DATABASE_URL)) ==="
+	@if $(BIN)/python scripts/db_reachable.py "$(TEST_DATABASE_URL)"; then \
+		DATABASE_URL="$(TEST_DATABASE_URL)" GONGHUI_ENV=test $(BIN)/pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at $(TEST_DATABASE_URL) is unreachable, and CI must test on it." >&2; exit 1; \
+	else \
+		echo ""; echo "!!! WARNING: PostgreSQL at $(TEST_DATABASE_URL) is unreachable:"; \
+		echo "!!! the PostgreSQL lane was SKIPPED. Start PostgreSQL or set TEST_DATABASE_URL."; echo ""; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check gonghui tests bench scripts
+
+typecheck: $(STAMP)
+	GONGHUI_ENV=test $(BIN)/mypy gonghui
+
+## Debian's chromium for the browser tests (never a downloaded browser build).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = "0" ]; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+		else \
+			echo "!!! chromium is not installed and this user cannot apt-get it: browser tests will be skipped." >&2; \
+		fi; }
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/static

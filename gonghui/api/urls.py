@@ -1,0 +1,22 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import DefaultRouter
+
+from gonghui.api.views import viewset_for
+from gonghui.core.registry import registry
+
+router = DefaultRouter()
+router.include_root_view = False
+for record in registry:
+    router.register(record.slug, viewset_for(record), basename=f"api-{record.slug}")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+         name="api-schema"),
+    *router.urls,
+]
+# The API authenticates itself (session or token) and answers 401/403, never a login redirect.
+for pattern in urlpatterns:
+    login_not_required(pattern.callback)

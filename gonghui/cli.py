@@ -1,0 +1,45 @@
+"""The `gonghui` command: Gonghui's own commands, and `gonghui manage ...` for Django's."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Gonghui's commands, in the order `gonghui --help` lists them.
+COMMANDS = ["demo", "serve", "user"]
+
+
+def _usage() -> str:
+    from django.core.management import load_command_class
+
+    lines = ["用法: gonghui COMMAND [options]   (usage)", "", "commands:"]
+    for name in COMMANDS:
+        help_text = load_command_class("gonghui.core", name).help.splitlines()[0]
+        lines.append(f"  {name:<10} {help_text}")
+    lines.append(f"  {'manage':<10} Django management commands: gonghui manage migrate, ...")
+    lines.append("")
+    lines.append("gonghui COMMAND --help shows a command's options.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gonghui.settings")
+    import django
+    from django.core.management import execute_from_command_line
+
+    django.setup()
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return
+    if args[0] == "manage":
+        execute_from_command_line(["gonghui manage", *args[1:]])
+        return
+    if args[0] not in COMMANDS:
+        print(f"gonghui: 未知命令 {args[0]!r}\n\n{_usage()}", file=sys.stderr)
+        sys.exit(2)
+    execute_from_command_line(["gonghui", *args])
+
+
+if __name__ == "__main__":
+    main()

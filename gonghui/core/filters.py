@@ -1,0 +1,83 @@
+"""One filter set per record type, shared by the list page, the Excel export and the API.
+
+Every filter set has `q` (the search bar, over the record type's search fields) and `org` (an
+org subtree). Choice lists of foreign keys are scoped too: a dropdown naming another town's unions
+would be a leak as real as a list row.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+
+import django_filters
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from gonghui.core.registry import RecordType
+
+
+class OrgSubtreeFilter(django_filters.ModelChoiceFilter):
+    """Narrow to one organisation's subtree, chosen among the organisations the user sees."""
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in (None, ""):
+            return qs
+        return qs.within(value.path)
+
+
+class RecordFilterSet(django_filters.FilterSet):
+    """Base of every record type's filter set; built by `RecordType.filterset_class`."""
+
+    record_type: RecordType
+
+    q = django_filters.CharFilter(label=_("关键词"), method="search")
+
+    def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None,
+                 prefix: str | None = None) -> None:
+        super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
+        user = getattr(request, "user", None)
+        for filter_ in self.filters.values():
+            field_qs = getattr(filter_, "queryset", None)
+            if isinstance(field_qs, models.QuerySet) and hasattr(field_qs, "visible_to"):
+                # Re-derive rather than trust the declared queryset: choices are scoped data.
+                filter_.queryset = field_qs.visible_to(user)
+                filter_.extra["queryset"] = filter_.queryset
+
+    @property
+    def form(self) -> Any:
+        form = super().form
+        if not getattr(form, "styled", False):
+            for bound in form.fields.values():
+                widget = bound.widget
+                widget.attrs.setdefault(
+                    "class", "form-select" if hasattr(widget, "choices") else "form-control"
+                )
+            form.styled = True
+        return form
+
+    def search(self, qs: Any, name: str, value: str) -> Any:
+        value = value.strip()
+        if not value:
+            return qs
+        fields = self.record_type.search_fields
+        return qs.filter(reduce(operator.or_, (models.Q(**{f"{f}__icontains": value})
+                                              for f in fields)))
+
+
+def build_filterset(record: RecordType) -> type[RecordFilterSet]:
+    """A filter set class from a record type's `filters` declaration."""
+    from gonghui.orgs.models import Organization
+
+    attrs: dict[str, Any] = {
+        "record_type": record,
+        "org": OrgSubtreeFilter(
+            label=_("组织范围"),
+            queryset=lambda request: Organization.objects.visible_to(request.user),
+            field_name="org",
+        ),
+        "Meta": type("Meta", (), {"model": record.model, "fields": list(record.filters)}),
+    }
+    return type(f"{record.model.__name__}FilterSet", (record.filterset_base,), attrs)

@@ -1,0 +1,31 @@
+"""URLs of every registered record type, generated from the registry."""
+
+from django.urls import URLPattern, path
+
+from gonghui.core import auditlog, views
+from gonghui.core.registry import RecordType, registry
+
+VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
+    ("", "list", views.RecordListView),
+    ("new/", "create", views.RecordCreateView),
+    ("export/", "export", views.RecordExportView),
+    ("autocomplete/", "autocomplete", views.RecordAutocompleteView),
+    ("<int:pk>/", "detail", views.RecordDetailView),
+    ("<int:pk>/edit/", "update", views.RecordUpdateView),
+    ("<int:pk>/delete/", "delete", views.RecordDeleteView),
+]
+
+
+def record_urls(record: RecordType) -> list[URLPattern]:
+    return [
+        path(f"{record.slug}/{route}", view.as_view(record_type=record), name=record.url_name(name))
+        for route, name, view in VIEWS
+    ]
+
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("audit/", auditlog.audit_log, name="audit-log"),
+    *(pattern for record in registry for pattern in record_urls(record)),
+]

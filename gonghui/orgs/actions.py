@@ -1,0 +1,30 @@
+"""Workflows on the org tree."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+
+from gonghui.core.models import OrgOwned
+from gonghui.orgs.models import Organization
+
+
+def org_owned_models() -> list[type[OrgOwned]]:
+    return [m for m in apps.get_models() if issubclass(m, OrgOwned)]
+
+
+@transaction.atomic
+def move_organization(*, org: Organization, new_parent: Organization) -> Organization:
+    """Move a branch under a new parent, carrying every record's copied tree path along."""
+    old_path = org.path
+    Organization.objects.move(org, new_parent, "last-child")
+    org.refresh_from_db()
+    if org.path != old_path:
+        # One UPDATE per record type rewrites the prefix of every row in the moved branch.
+        for model in org_owned_models():
+            model.objects.filter(org_path__startswith=old_path).update(
+                org_path=Concat(Value(org.path), Substr("org_path", len(old_path) + 1))
+            )
+    return org

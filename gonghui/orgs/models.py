@@ -1,0 +1,173 @@
+"""The org tree (city federation → town federations → grassroots and joint unions) and enterprises."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from gonghui.core.identifiers import IdentifierError, check_uscc
+from gonghui.core.models import OrgOwned, PhoneField, ScopedQuerySet, TimeStamped
+
+
+def validate_uscc(value: str) -> None:
+    try:
+        check_uscc(value)
+    except IdentifierError as exc:
+        raise ValidationError(str(exc), code="uscc") from exc
+
+
+class OrgKind(models.TextChoices):
+    CITY = "city", _("市总工会")
+    TOWN = "town", _("镇街总工会")
+    GRASSROOTS = "grassroots", _("基层工会")
+    JOINT = "joint", _("联合工会")
+
+
+UNION_KINDS = (OrgKind.GRASSROOTS, OrgKind.JOINT)
+
+
+class OrganizationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
+    pass
+
+
+class OrganizationManager(MP_NodeManager):
+    def get_queryset(self) -> OrganizationQuerySet:
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
+
+    def visible_to(self, user: Any) -> ScopedQuerySet:
+        return self.get_queryset().visible_to(user)
+
+
+class Organization(MP_Node, TimeStamped):
+    """A node of the org tree: a federation or a union.
+
+    Children are appended, never sorted in: a sorted insert would renumber its siblings' paths,
+    and every record's `org_path` copies its owner's path. Paths change only through
+    `gonghui.orgs.actions.move_organization`, which carries the records along.
+    """
+
+    code = models.CharField(_("组织编码"), max_length=32, unique=True)
+    name = models.CharField(_("组织名称"), max_length=100)
+    kind = models.CharField(_("组织类型"), max_length=16, choices=OrgKind.choices)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_uscc]
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    chair = models.CharField(_("工会主席"), max_length=50, blank=True)
+    phone = PhoneField(_("联系电话"), blank=True)
+
+    objects = OrganizationManager()
+    scope_path_field: ClassVar[str] = "path"
+
+    class Meta:
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=~Q(uscc=""),
+                name="org_uscc_unique",
+                violation_error_message=_("该统一社会信用代码已被其他组织使用"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_union(self) -> bool:
+        return self.kind in UNION_KINDS
+
+
+class Industry(models.TextChoices):
+    """国民经济行业分类 (GB/T 4754-2017) sections."""
+
+    A = "A", _("农、林、牧、渔业")
+    B = "B", _("采矿业")
+    C = "C", _("制造业")
+    D = "D", _("电力、热力、燃气及水生产和供应业")
+    E = "E", _("建筑业")
+    F = "F", _("批发和零售业")
+    G = "G", _("交通运输、仓储和邮政业")
+    H = "H", _("住宿和餐饮业")
+    I = "I", _("信息传输、软件和信息技术服务业")  # noqa: E741
+    J = "J", _("金融业")
+    K = "K", _("房地产业")
+    L = "L", _("租赁和商务服务业")
+    M = "M", _("科学研究和技术服务业")
+    N = "N", _("水利、环境和公共设施管理业")
+    O = "O", _("居民服务、修理和其他服务业")  # noqa: E741
+    P = "P", _("教育")
+    Q = "Q", _("卫生和社会工作")
+    R = "R", _("文化、体育和娱乐业")
+    S = "S", _("公共管理、社会保障和社会组织")
+
+
+class Ownership(models.TextChoices):
+    STATE = "state", _("国有企业")
+    COLLECTIVE = "collective", _("集体企业")
+    PRIVATE = "private", _("私营企业")
+    JOINT_STOCK = "joint_stock", _("股份制企业")
+    FOREIGN = "foreign", _("外商投资企业")
+    HMT = "hmt", _("港澳台投资企业")
+    INSTITUTION = "institution", _("机关事业单位")
+    OTHER = "other", _("其他")
+
+
+class Enterprise(OrgOwned):
+    """An employer. Owned by the union that covers it, or by its town while it has none."""
+
+    name = models.CharField(_("企业名称"), max_length=100)
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_uscc]
+    )
+    industry = models.CharField(_("行业"), max_length=1, choices=Industry.choices, blank=True)
+    ownership = models.CharField(
+        _("经济类型"), max_length=16, choices=Ownership.choices, blank=True
+    )
+    employee_count = models.PositiveIntegerField(_("职工人数"), default=0)
+    is_key = models.BooleanField(_("重点企业"), default=False)
+    town = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="enterprises_located",
+        limit_choices_to={"kind": OrgKind.TOWN},
+        verbose_name=_("所在镇街"),
+    )
+    union = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="enterprises_covered",
+        null=True,
+        blank=True,
+        limit_choices_to={"kind__in": UNION_KINDS},
+        verbose_name=_("所属工会"),
+    )
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=~Q(uscc=""),
+                name="enterprise_uscc_unique",
+                violation_error_message=_("该统一社会信用代码已被其他企业使用"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def owning_org_changed(self) -> None:
+        self.org = self.union or self.town
+
+    def clean(self) -> None:
+        if self.union_id and self.town_id and not self.union.path.startswith(self.town.path):
+            raise ValidationError({"union": _("所属工会须在企业所在镇街之内")})

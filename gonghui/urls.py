@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("gonghui.accounts.urls")),
+    path("", include("gonghui.orgs.urls")),
+    path("", include("gonghui.core.urls")),
+    path("api/", include("gonghui.api.urls")),
+]
+
+handler404 = "gonghui.core.errors.not_found"
+handler403 = "gonghui.core.errors.forbidden"
+handler500 = "gonghui.core.errors.server_error"

@@ -1,0 +1,120 @@
+"""Persona fixtures over a small federation with sentinel names planted in every branch.
+
+The federation: city C; towns A and B; in A a grassroots union A1 (with sub-union A1a) and a joint
+union A2; in B a grassroots union B1. Every record whose name contains a branch's sentinel
+(`SENTINEL_A`, `SENTINEL_B`) must never reach a user of the other branch, by any path.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from gonghui.accounts.actions import create_user
+from gonghui.accounts.models import User
+from gonghui.accounts.roles import Role
+from gonghui.core.identifiers import make_uscc
+from gonghui.orgs.models import Enterprise, Industry, OrgKind, Organization, Ownership
+
+SENTINEL_A = "哨兵甲"
+SENTINEL_B = "哨兵乙"
+PASSWORD = "Test-Pass-2026"
+
+
+@dataclass
+class Federation:
+    city: Organization
+    town_a: Organization
+    town_b: Organization
+    union_a1: Organization
+    union_a1a: Organization
+    union_a2: Organization
+    union_b1: Organization
+    enterprise_a: Enterprise
+    enterprise_a_town: Enterprise
+    enterprise_b: Enterprise
+
+    def branch_objects(self, branch: str) -> dict[str, Any]:
+        """The sentinel record of each registered record type in a branch ('a' or 'b')."""
+        if branch == "a":
+            return {"orgs": self.union_a1, "enterprises": self.enterprise_a}
+        return {"orgs": self.union_b1, "enterprises": self.enterprise_b}
+
+
+def _org(parent: Organization | None, code: str, name: str, kind: str, rng: random.Random,
+         phone: str = "13800138000") -> Organization:
+    node = Organization(code=code, name=name, kind=kind, phone=phone,
+                        uscc=make_uscc(rng, prefix="81"))
+    if parent is None:
+        return Organization.objects.add_root(instance=node)
+    return Organization.objects.add_child(parent, instance=node)
+
+
+def _enterprise(name: str, town: Organization, union: Organization | None,
+                rng: random.Random, staff: int) -> Enterprise:
+    enterprise = Enterprise(name=name, uscc=make_uscc(rng), industry=Industry.C,
+                            ownership=Ownership.PRIVATE, employee_count=staff, town=town,
+                            union=union)
+    enterprise.save()
+    return enterprise
+
+
+@pytest.fixture
+def federation(db: Any) -> Federation:
+    rng = random.Random(7)
+    city = _org(None, "C", "测试市总工会", OrgKind.CITY, rng)
+    town_a = _org(city, "A", f"{SENTINEL_A}镇总工会", OrgKind.TOWN, rng, "13911112222")
+    town_b = _org(city, "B", f"{SENTINEL_B}镇总工会", OrgKind.TOWN, rng, "13933334444")
+    union_a1 = _org(town_a, "A-1", f"{SENTINEL_A}机械厂工会", OrgKind.GRASSROOTS, rng)
+    union_a1a = _org(union_a1, "A-1-1", f"{SENTINEL_A}机械厂一车间分工会", OrgKind.GRASSROOTS, rng)
+    union_a2 = _org(town_a, "A-2", f"{SENTINEL_A}工业园联合工会", OrgKind.JOINT, rng)
+    union_b1 = _org(town_b, "B-1", f"{SENTINEL_B}纺织厂工会", OrgKind.GRASSROOTS, rng)
+    return Federation(
+        city=city, town_a=town_a, town_b=town_b, union_a1=union_a1, union_a1a=union_a1a,
+        union_a2=union_a2, union_b1=union_b1,
+        enterprise_a=_enterprise(f"{SENTINEL_A}机械有限公司", town_a, union_a1, rng, 120),
+        enterprise_a_town=_enterprise(f"{SENTINEL_A}小作坊", town_a, None, rng, 8),
+        enterprise_b=_enterprise(f"{SENTINEL_B}纺织有限公司", town_b, union_b1, rng, 300),
+    )
+
+
+PERSONAS: dict[str, tuple[str, str | None]] = {
+    # persona: (role, organisation attribute of the federation)
+    "city_admin": (Role.CITY_ADMIN, "city"),
+    "town_a_cadre": (Role.TOWN_CADRE, "town_a"),
+    "town_b_cadre": (Role.TOWN_CADRE, "town_b"),
+    "chair_a1": (Role.GRASSROOTS_CHAIR, "union_a1"),
+    "auditor": (Role.AUDITOR, "city"),
+    "no_org": (Role.TOWN_CADRE, None),
+}
+
+
+@pytest.fixture
+def make_persona(federation: Federation) -> Callable[[str], User]:
+    made: dict[str, User] = {}
+
+    def make(name: str) -> User:
+        if name not in made:
+            role, org_attr = PERSONAS[name]
+            org = getattr(federation, org_attr) if org_attr else None
+            made[name] = create_user(username=name, org=org, roles=[role], password=PASSWORD)
+        return made[name]
+
+    return make
+
+
+@pytest.fixture
+def login(make_persona: Callable[[str], User]) -> Callable[[str], Client]:
+    """A logged-in test client for a persona."""
+
+    def client_for(name: str) -> Client:
+        client = Client()
+        client.force_login(make_persona(name))
+        return client
+
+    return client_for
