@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgresql://root@127.0.0.1:5432/test
 
-.PHONY: demo test test-sqlite test-postgres lint typecheck browser-deps clean
+.PHONY: demo test test-sqlite test-postgres lint browser-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,9 +40,7 @@ test-postgres: $(STAMP)
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check gonghui tests bench scripts
-
-typecheck: $(STAMP)
+	$(BIN)/ruff check gonghui tests scripts
 	GONGHUI_ENV=test $(BIN)/mypy gonghui
 
 ## Debian's chromium for the browser tests (never a downloaded browser build).

@@ -19,7 +19,7 @@ from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
 from gonghui.core.identifiers import make_uscc
-from gonghui.orgs.models import Enterprise, Industry, OrgKind, Organization, Ownership
+from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
 
 SENTINEL_A = "哨兵甲"
 SENTINEL_B = "哨兵乙"
@@ -46,20 +46,34 @@ class Federation:
         return {"orgs": self.union_b1, "enterprises": self.enterprise_b}
 
 
-def _org(parent: Organization | None, code: str, name: str, kind: str, rng: random.Random,
-         phone: str = "13800138000") -> Organization:
-    node = Organization(code=code, name=name, kind=kind, phone=phone,
-                        uscc=make_uscc(rng, prefix="81"))
+def _org(
+    parent: Organization | None,
+    code: str,
+    name: str,
+    kind: str,
+    rng: random.Random,
+    phone: str = "13800138000",
+) -> Organization:
+    node = Organization(
+        code=code, name=name, kind=kind, phone=phone, uscc=make_uscc(rng, prefix="81")
+    )
     if parent is None:
         return Organization.objects.add_root(instance=node)
     return Organization.objects.add_child(parent, instance=node)
 
 
-def _enterprise(name: str, town: Organization, union: Organization | None,
-                rng: random.Random, staff: int) -> Enterprise:
-    enterprise = Enterprise(name=name, uscc=make_uscc(rng), industry=Industry.C,
-                            ownership=Ownership.PRIVATE, employee_count=staff, town=town,
-                            union=union)
+def _enterprise(
+    name: str, town: Organization, union: Organization | None, rng: random.Random, staff: int
+) -> Enterprise:
+    enterprise = Enterprise(
+        name=name,
+        uscc=make_uscc(rng),
+        industry=Industry.C,
+        ownership=Ownership.PRIVATE,
+        employee_count=staff,
+        town=town,
+        union=union,
+    )
     enterprise.save()
     return enterprise
 
@@ -75,8 +89,13 @@ def federation(db: Any) -> Federation:
     union_a2 = _org(town_a, "A-2", f"{SENTINEL_A}工业园联合工会", OrgKind.JOINT, rng)
     union_b1 = _org(town_b, "B-1", f"{SENTINEL_B}纺织厂工会", OrgKind.GRASSROOTS, rng)
     return Federation(
-        city=city, town_a=town_a, town_b=town_b, union_a1=union_a1, union_a1a=union_a1a,
-        union_a2=union_a2, union_b1=union_b1,
+        city=city,
+        town_a=town_a,
+        town_b=town_b,
+        union_a1=union_a1,
+        union_a1a=union_a1a,
+        union_a2=union_a2,
+        union_b1=union_b1,
         enterprise_a=_enterprise(f"{SENTINEL_A}机械有限公司", town_a, union_a1, rng, 120),
         enterprise_a_town=_enterprise(f"{SENTINEL_A}小作坊", town_a, None, rng, 8),
         enterprise_b=_enterprise(f"{SENTINEL_B}纺织有限公司", town_b, union_b1, rng, 300),

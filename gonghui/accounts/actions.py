@@ -38,8 +38,12 @@ def create_user(
     if unknown:
         raise ValidationError(f"未知角色：{'、'.join(sorted(unknown))}")
     user.groups.set(Group.objects.filter(name__in=codes))
-    audit.record(AuditAction.CREATE, user=actor, obj=user, changes={"roles": codes,
-                                                                  "org": org.code if org else None})
+    audit.record(
+        AuditAction.CREATE,
+        user=actor,
+        obj=user,
+        changes={"roles": codes, "org": org.code if org else None},
+    )
     audit.record(AuditAction.ROLE_CHANGE, user=actor, obj=user, changes={"roles": codes})
     return user
 

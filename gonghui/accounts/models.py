@@ -41,7 +41,7 @@ class User(AbstractUser):
 
     @property
     def role_labels(self) -> list[str]:
-        return [Role(code).label for code in sorted(self.role_codes) if code in Role.values]
+        return [str(Role(code).label) for code in sorted(self.role_codes) if code in Role.values]
 
     @property
     def display_name(self) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from rest_framework import serializers, viewsets
 
+from gonghui.core.models import SensitiveKind
 from gonghui.core.registry import RecordType
 from gonghui.core.tables import MASKERS
 from gonghui.core.views import can_reveal
@@ -24,7 +25,7 @@ class RecordSerializer(serializers.ModelSerializer):
         if request is None or not can_reveal(request.user):
             for column in self.record_type.table.columns:
                 if column.sensitive and data.get(column.name):
-                    data[column.name] = MASKERS[column.sensitive](data[column.name])
+                    data[column.name] = MASKERS[SensitiveKind(column.sensitive)](data[column.name])
         return data
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import hashlib
+import hmac
+import secrets
 from typing import Any
 
 from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed
@@ -16,6 +19,26 @@ from gonghui.core.models import AuditAction, AuditEntry, AuditOutcome
 # Fields that never enter an audit row whatever their class.
 SECRET_FIELDS = {"password", "org_path", "path"}
 
+HIDDEN = "[已隐去]"
+# A sensitive value is snapshotted as a keyed digest so that `diff` can tell whether it changed;
+# `diff` then writes HIDDEN in its place. The key lives only in this process, so a digest that
+# escaped anyway could not be matched against a list of candidate phone or ID numbers.
+_HIDDEN_PREFIX = HIDDEN + "#"
+_DIGEST_KEY = secrets.token_bytes(32)
+
+
+def _hidden(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    digest = hmac.new(_DIGEST_KEY, str(value).encode(), hashlib.sha256).hexdigest()
+    return _HIDDEN_PREFIX + digest
+
+
+def _public(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_HIDDEN_PREFIX):
+        return HIDDEN
+    return value
+
 
 def client_address(request: HttpRequest | None) -> str | None:
     if request is None:
@@ -26,13 +49,17 @@ def client_address(request: HttpRequest | None) -> str | None:
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """A JSON-safe copy of an object's concrete fields, without sensitive or secret values."""
+    """A JSON-safe copy of an object's concrete fields, without sensitive or secret values.
+
+    Sensitive values are replaced by an opaque stand-in that differs when the value differs;
+    pass snapshots through `diff` before storing them.
+    """
     data: dict[str, Any] = {}
     for f in obj._meta.concrete_fields:
         if f.name in SECRET_FIELDS:
             continue
         if getattr(f, "sensitive", None):
-            data[f.name] = "[已隐去]"
+            data[f.name] = _hidden(f.value_from_object(obj))
             continue
         value = f.value_from_object(obj)
         if isinstance(value, datetime.date | datetime.datetime | decimal.Decimal):
@@ -42,8 +69,9 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The changed fields; a changed sensitive field is listed with its values hidden."""
     return {
-        k: {"before": before.get(k), "after": after.get(k)}
+        k: {"before": _public(before.get(k)), "after": _public(after.get(k))}
         for k in sorted(set(before) | set(after))
         if before.get(k) != after.get(k)
     }

@@ -26,9 +26,14 @@ class AuditFilterSet(django_filters.FilterSet):
 
 @permission_required("core.view_auditentry", raise_exception=True)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    filterset = AuditFilterSet(request.GET or None, queryset=AuditEntry.objects.select_related("user"))
+    filterset = AuditFilterSet(
+        request.GET or None, queryset=AuditEntry.objects.select_related("user")
+    )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "core/audit_log.html",
-                  {"filterset": filterset, "page": page, "base_query": params.urlencode()})
+    return render(
+        request,
+        "core/audit_log.html",
+        {"filterset": filterset, "page": page, "base_query": params.urlencode()},
+    )

@@ -7,13 +7,21 @@ from django.shortcuts import render
 
 
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return render(request, "errors/error.html",
-                  {"code": 404, "message": "页面不存在，或您无权查看。"}, status=404)
+    return render(
+        request,
+        "errors/error.html",
+        {"code": 404, "message": "页面不存在，或您无权查看。"},
+        status=404,
+    )
 
 
 def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return render(request, "errors/error.html",
-                  {"code": 403, "message": "您没有执行此操作的权限。"}, status=403)
+    return render(
+        request,
+        "errors/error.html",
+        {"code": 403, "message": "您没有执行此操作的权限。"},
+        status=403,
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ million-row roll never holds more than one row in memory.
 from __future__ import annotations
 
 import datetime
+import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -40,17 +41,25 @@ def write_xlsx(
     record: RecordType, queryset: QuerySet[Any], *, scope_org: Any, reveal: bool
 ) -> tuple[Path, int]:
     """Write the export to a temporary file; return its path and the number of data rows."""
-    handle = tempfile.NamedTemporaryFile(prefix="gonghui-export-", suffix=".xlsx", delete=False)
-    handle.close()
-    path = Path(handle.name)
+    descriptor, name = tempfile.mkstemp(prefix="gonghui-export-", suffix=".xlsx")
+    os.close(descriptor)  # XlsxWriter opens the file by name
+    path = Path(name)
     columns = record.table.columns
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     try:
         sheet = book.add_worksheet(record.label_plural[:31])
         title = book.add_format({"bold": True, "font_size": 16, "align": "center"})
-        header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1,
-                                  "align": "center", "valign": "vcenter"})
+        header = book.add_format(
+            {
+                "bold": True,
+                "bg_color": "#D9E1F2",
+                "border": 1,
+                "align": "center",
+                "valign": "vcenter",
+            }
+        )
         text = book.add_format({"num_format": "@"})
         date = book.add_format({"num_format": "yyyy-mm-dd"})
         bold = book.add_format({"bold": True})

@@ -35,8 +35,14 @@ class RecordFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("关键词"), method="search")
 
-    def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None,
-                 prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: Any = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+    ) -> None:
         super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
         user = getattr(request, "user", None)
         for filter_ in self.filters.values():
@@ -51,6 +57,8 @@ class RecordFilterSet(django_filters.FilterSet):
         form = super().form
         if not getattr(form, "styled", False):
             for bound in form.fields.values():
+                if hasattr(bound, "empty_label"):
+                    bound.empty_label = "全部"
                 widget = bound.widget
                 widget.attrs.setdefault(
                     "class", "form-select" if hasattr(widget, "choices") else "form-control"
@@ -63,8 +71,9 @@ class RecordFilterSet(django_filters.FilterSet):
         if not value:
             return qs
         fields = self.record_type.search_fields
-        return qs.filter(reduce(operator.or_, (models.Q(**{f"{f}__icontains": value})
-                                              for f in fields)))
+        return qs.filter(
+            reduce(operator.or_, (models.Q(**{f"{f}__icontains": value}) for f in fields))
+        )
 
 
 def build_filterset(record: RecordType) -> type[RecordFilterSet]:

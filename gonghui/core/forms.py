@@ -18,9 +18,9 @@ class RecordForm(forms.ModelForm):
         self.user = user
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            qs = getattr(field, "queryset", None)
-            if qs is not None and hasattr(qs, "visible_to"):
-                field.queryset = qs.visible_to(user)
+            choices = getattr(field, "queryset", None)
+            if isinstance(field, forms.ModelChoiceField) and hasattr(choices, "visible_to"):
+                field.queryset = choices.visible_to(user)  # type: ignore[union-attr]
             widget = field.widget
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             if isinstance(widget, forms.CheckboxInput):

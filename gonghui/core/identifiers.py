@@ -8,6 +8,7 @@ can use it without settings.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import re
@@ -148,9 +149,7 @@ def check_id_number(raw: str | int | float) -> IdNumberInfo:
         raise IdentifierError(f"身份证号含非法字符：{'、'.join(illegal)}", code="charset")
     if len(number) != 18:
         hint = "（15位的一代证号码已停用，请填写18位号码）" if len(number) == 15 else ""
-        raise IdentifierError(
-            f"身份证号长度应为18位，实际为{len(number)}位{hint}", code="length"
-        )
+        raise IdentifierError(f"身份证号长度应为18位，实际为{len(number)}位{hint}", code="length")
     if "X" in number[:17]:
         raise IdentifierError("身份证号含非法字符：X只能出现在最后一位", code="charset")
 
@@ -222,9 +221,7 @@ def check_uscc(raw: str) -> str:
             code="charset",
         )
     if len(code) != 18:
-        raise IdentifierError(
-            f"统一社会信用代码长度应为18位，实际为{len(code)}位", code="length"
-        )
+        raise IdentifierError(f"统一社会信用代码长度应为18位，实际为{len(code)}位", code="length")
     if not code[2:8].isdigit():
         raise IdentifierError(
             f"统一社会信用代码第3–8位应为行政区划码（6位数字），实际为{code[2:8]}",
@@ -295,10 +292,8 @@ def mask_id_number(s: str) -> str:
 def mask_phone(s: str) -> str:
     """`138****5678`; landlines keep the same three-and-four shape."""
     s = (s or "").strip()
-    try:
-        s = check_mobile(s)
-    except IdentifierError:
-        pass
+    with contextlib.suppress(IdentifierError):
+        s = check_mobile(s)  # "+86 138 1234 5678" should mask like the bare number
     return _mask(s, 3, 4, 11)
 
 

@@ -15,14 +15,26 @@ def menu_context(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     entries = [
-        {"label": r.label_plural, "icon": r.icon, "url": reverse(r.url_name("list")),
-         "group": r.menu_group, "slug": r.slug}
+        {
+            "label": r.label_plural,
+            "icon": r.icon,
+            "url": reverse(r.url_name("list")),
+            "group": r.menu_group,
+            "slug": r.slug,
+        }
         for r in registry
         if user.has_perm(r.perm("view"))
     ]
     if user.has_perm("core.view_auditentry"):
-        entries.append({"label": "审计日志", "icon": "bi-journal-text", "url": reverse("audit-log"),
-                        "group": "安全审计", "slug": "audit"})
+        entries.append(
+            {
+                "label": "审计日志",
+                "icon": "bi-journal-text",
+                "url": reverse("audit-log"),
+                "group": "安全审计",
+                "slug": "audit",
+            }
+        )
     groups: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         groups.setdefault(entry["group"], []).append(entry)

@@ -1,8 +1,9 @@
 """The ladder of abstract base models, the scoping choke point and the audit log.
 
-Every record that belongs to the org tree inherits `OrgOwned` and so gets `objects.visible_to(user)`:
-the one place where "rows whose organisation lies in the user's subtree" is written down. Request
-code never starts a query anywhere else (tests/core/test_choke_point.py enforces it).
+Every record that belongs to the org tree inherits `OrgOwned` and so gets
+`objects.visible_to(user)`: the one place where "rows whose organisation lies in the user's
+subtree" is written down. Request code never starts a query anywhere else
+(tests/core/test_choke_point.py enforces it).
 """
 
 from __future__ import annotations
@@ -51,14 +52,13 @@ def user_scope_path(user: Any) -> str | None:
     """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    cached = getattr(user, "_gonghui_scope_path", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
-    path: str | None = None
-    org = getattr(user, "org", None)
-    if org is not None and not user.is_auditor:
-        path = org.path
-    user._gonghui_scope_path = path
+    # Cached on the user object: a page asks once per query it scopes.
+    if "_gonghui_scope_path" not in user.__dict__:
+        org = getattr(user, "org", None)
+        user.__dict__["_gonghui_scope_path"] = (
+            org.path if org is not None and not user.is_auditor else None
+        )
+    path: str | None = user.__dict__["_gonghui_scope_path"]
     return path
 
 
@@ -69,12 +69,12 @@ class ScopedQuerySet(models.QuerySet):
         path = user_scope_path(user)
         if path is None:
             return self.none()
-        field: str = self.model.scope_path_field
+        field: str = self.model.scope_path_field  # type: ignore[attr-defined]
         return self.filter(**{f"{field}__startswith": path})
 
     def within(self, org_path: str) -> ScopedQuerySet:
         """Narrow to a subtree (the org filter of list pages); never widens a scoped queryset."""
-        field: str = self.model.scope_path_field
+        field: str = self.model.scope_path_field  # type: ignore[attr-defined]
         return self.filter(**{f"{field}__startswith": org_path})
 
 
@@ -109,6 +109,13 @@ class OrgOwned(TimeStamped):
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sync_org_path()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "org" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "org_path"}
+        super().save(*args, **kwargs)
+
     def owning_org_changed(self) -> None:
         """Hook for records that derive `org` from other fields before saving."""
 
@@ -116,13 +123,6 @@ class OrgOwned(TimeStamped):
         """Derive the owner and copy its path; `save` does this, bulk writers call it."""
         self.owning_org_changed()
         self.org_path = self.org.path
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.sync_org_path()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "org" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "org_path"}
-        super().save(*args, **kwargs)
 
 
 class AuditAction(models.TextChoices):

@@ -119,9 +119,9 @@ class RecordType:
     def detail_fields(self) -> list[models.Field[Any, Any]]:
         """The fields a detail page shows: every concrete, user-facing field."""
         skip = {"id", "path", "depth", "numchild", "org_path"}
-        return [
-            f for f in self.opts.concrete_fields if f.name not in skip
-        ]
+        fields = [f for f in self.opts.concrete_fields if f.name not in skip]
+        # Bookkeeping timestamps read last: a cadre opens a record for its content.
+        return sorted(fields, key=lambda f: f.name in {"created_at", "updated_at"})
 
     def base_queryset(self, user: Any) -> models.QuerySet[Any]:
         """The one starting point of every query served to a user: their subtree."""

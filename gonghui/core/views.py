@@ -64,13 +64,19 @@ class RecordView(View):
             **extra,
         }
 
-    def filtered(self) -> Any:
+    def filtered(self) -> tuple[Any, str, QuerySet[Any]]:
+        """The list page's filter set, its validated sort, and the filtered, ordered rows.
+
+        The export calls this too, so what a cadre exports is exactly what the list showed.
+        """
         record = self.record_type
-        return record.filterset_class(
+        filterset = record.filterset_class(
             self.request.GET or None,
             queryset=record.list_queryset(self.request.user),
             request=self.request,
         )
+        sort, ordering = sort_key(record, self.request.GET.get("sort", ""))
+        return filterset, sort, filterset.qs.order_by(*ordering)
 
 
 def sort_key(record: RecordType, requested: str) -> tuple[str, list[str]]:
@@ -87,9 +93,7 @@ class RecordListView(RecordView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         record = self.record_type
-        filterset = self.filtered()
-        sort, ordering = sort_key(record, request.GET.get("sort", ""))
-        queryset = filterset.qs.order_by(*ordering)
+        filterset, sort, queryset = self.filtered()
         try:
             per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
         except ValueError:
@@ -132,9 +136,7 @@ class RecordDetailView(RecordView):
             (f.verbose_name, Column(f.name, model_field=f).value(obj, reveal=reveal))
             for f in record.detail_fields
         ]
-        related = [
-            (panel, panel.rows(obj, request.user)) for panel in record.related
-        ]
+        related = [(panel, panel.rows(obj, request.user)) for panel in record.related]
         return render(
             request,
             record.detail_template,
@@ -208,7 +210,9 @@ class RecordDeleteView(RecordView):
                     obj.delete()
                     obj.pk = obj_pk  # keep the id for the audit row
                     audit.record(
-                        AuditAction.DELETE, request=request, obj=obj,
+                        AuditAction.DELETE,
+                        request=request,
+                        obj=obj,
                         changes=audit.diff(before, {}),
                     )
             except ProtectedError:
@@ -225,11 +229,9 @@ class RecordExportView(RecordView):
 
     def get(self, request: HttpRequest) -> FileResponse:
         record = self.record_type
-        filterset = self.filtered()
-        sort, ordering = sort_key(record, request.GET.get("sort", ""))
-        queryset = filterset.qs.order_by(*ordering)
+        filterset, _sort, queryset = self.filtered()
         scope_org = filterset.form.cleaned_data.get("org") if filterset.is_bound else None
-        scope_org = scope_org or request.user.org
+        scope_org = scope_org or getattr(request.user, "org", None)
         path, count = write_xlsx(
             record, queryset, scope_org=scope_org, reveal=can_reveal(request.user)
         )
@@ -277,7 +279,9 @@ def search(request: HttpRequest) -> HttpResponse:
             hits = list(filterset.qs.order_by("pk")[:10])
             if hits:
                 groups.append((record, hits))
-    template = "core/search_results.html" if request.headers.get("HX-Request") else "core/search.html"
+    template = (
+        "core/search_results.html" if request.headers.get("HX-Request") else "core/search.html"
+    )
     return render(request, template, {"query": query, "groups": groups})
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.roles import Role, sync_roles
 from gonghui.core.identifiers import make_uscc
-from gonghui.orgs.models import Enterprise, Industry, OrgKind, Organization, Ownership
+from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
 
 DEMO_PASSWORD = "Gonghui@2018"
 REGION = "370285"  # 莱西市
@@ -23,9 +23,18 @@ REGION = "370285"  # 莱西市
 CITY = ("LX", "莱西市总工会")
 # The 12 towns and streets (镇街) of the seed, and the development zone as a town-level node.
 TOWNS = [
-    ("水集街道", "水集"), ("望城街道", "望城"), ("沽河街道", "沽河"), ("姜山镇", "姜山"),
-    ("夏格庄镇", "夏格庄"), ("院上镇", "院上"), ("日庄镇", "日庄"), ("南墅镇", "南墅"),
-    ("河头店镇", "河头店"), ("店埠镇", "店埠"), ("马连庄镇", "马连庄"), ("李权庄镇", "李权庄"),
+    ("水集街道", "水集"),
+    ("望城街道", "望城"),
+    ("沽河街道", "沽河"),
+    ("姜山镇", "姜山"),
+    ("夏格庄镇", "夏格庄"),
+    ("院上镇", "院上"),
+    ("日庄镇", "日庄"),
+    ("南墅镇", "南墅"),
+    ("河头店镇", "河头店"),
+    ("店埠镇", "店埠"),
+    ("马连庄镇", "马连庄"),
+    ("李权庄镇", "李权庄"),
     ("莱西经济开发区", "开发区"),
 ]
 # Key enterprises the seed names, placed where such plants stand.
@@ -43,13 +52,28 @@ KEY_ENTERPRISES = [
 ]
 WORDS = list("华鑫瑞丰恒泰盛通达宏远金利源祥和兴昌隆晟嘉润德信诚安凯康")
 TRADES = [
-    ("食品", Industry.C), ("机械", Industry.C), ("纺织", Industry.C), ("电子", Industry.C),
-    ("橡胶", Industry.C), ("服装", Industry.C), ("建材", Industry.C), ("塑业", Industry.C),
-    ("农业科技", Industry.A), ("物流", Industry.G), ("商贸", Industry.F), ("建筑工程", Industry.E),
-    ("酒店", Industry.H), ("环保科技", Industry.N), ("医疗器械", Industry.C),
-    ("物业服务", Industry.K), ("信息技术", Industry.I), ("汽车零部件", Industry.C),
+    ("食品", Industry.C),
+    ("机械", Industry.C),
+    ("纺织", Industry.C),
+    ("电子", Industry.C),
+    ("橡胶", Industry.C),
+    ("服装", Industry.C),
+    ("建材", Industry.C),
+    ("塑业", Industry.C),
+    ("农业科技", Industry.A),
+    ("物流", Industry.G),
+    ("商贸", Industry.F),
+    ("建筑工程", Industry.E),
+    ("酒店", Industry.H),
+    ("环保科技", Industry.N),
+    ("医疗器械", Industry.C),
+    ("物业服务", Industry.K),
+    ("信息技术", Industry.I),
+    ("汽车零部件", Industry.C),
 ]
-SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎")
+SURNAMES = list(
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+)
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国玉兰志红海燕")
 JOINT_PLACES = ["工业园", "商贸城", "社区", "农业园区", "物流园", "小微企业园"]
 
@@ -83,13 +107,17 @@ class _Generator:
 
     def date(self, first: int, last: int) -> datetime.date:
         start = datetime.date(first, 1, 1).toordinal()
-        return datetime.date.fromordinal(self.rng.randint(start, datetime.date(last, 12, 31).toordinal()))
+        return datetime.date.fromordinal(
+            self.rng.randint(start, datetime.date(last, 12, 31).toordinal())
+        )
 
     def enterprise_name(self, town_short: str) -> tuple[str, Industry]:
         rng = self.rng
         while True:
             trade, industry = rng.choice(TRADES)
-            prefix = rng.choice(["青岛", "莱西市", "青岛" + town_short if len(town_short) < 3 else "莱西"])
+            prefix = rng.choice(
+                ["青岛", "莱西市", "青岛" + town_short if len(town_short) < 3 else "莱西"]
+            )
             name = f"{prefix}{rng.choice(WORDS)}{rng.choice(WORDS)}{trade}有限公司"
             if name not in self.used_names:
                 self.used_names.add(name)
@@ -108,18 +136,35 @@ def _build(seed: int, unions_per_town: int) -> DemoResult:
     result = DemoResult()
     sync_roles()
 
-    city = Organization.objects.add_root(instance=Organization(
-        code=CITY[0], name=CITY[1], kind=OrgKind.CITY, founded_on=datetime.date(1950, 5, 1),
-        uscc=make_uscc(rng, prefix="81", region=REGION), address="山东省青岛市莱西市",
-        chair=gen.person_name(), phone=gen.phone(),
-    ))
+    city = Organization.objects.add_root(
+        instance=Organization(
+            code=CITY[0],
+            name=CITY[1],
+            kind=OrgKind.CITY,
+            founded_on=datetime.date(1950, 5, 1),
+            uscc=make_uscc(rng, prefix="81", region=REGION),
+            address="山东省青岛市莱西市",
+            chair=gen.person_name(),
+            phone=gen.phone(),
+        )
+    )
     towns = []
     for number, (name, _short) in enumerate(TOWNS, start=1):
-        towns.append(Organization.objects.add_child(city, instance=Organization(
-            code=f"LX{number:02d}", name=f"{name}总工会", kind=OrgKind.TOWN,
-            founded_on=gen.date(1985, 2005), uscc=make_uscc(rng, prefix="81", region=REGION),
-            address=f"莱西市{name}", chair=gen.person_name(), phone=gen.phone(),
-        )))
+        towns.append(
+            Organization.objects.add_child(
+                city,
+                instance=Organization(
+                    code=f"LX{number:02d}",
+                    name=f"{name}总工会",
+                    kind=OrgKind.TOWN,
+                    founded_on=gen.date(1985, 2005),
+                    uscc=make_uscc(rng, prefix="81", region=REGION),
+                    address=f"莱西市{name}",
+                    chair=gen.person_name(),
+                    phone=gen.phone(),
+                ),
+            )
+        )
 
     enterprises: list[Enterprise] = []
     key_by_town: dict[int, list[tuple[str, Industry, Ownership, int]]] = {}
@@ -134,7 +179,9 @@ def _build(seed: int, unions_per_town: int) -> DemoResult:
                 place = rng.choice(JOINT_PLACES)
                 union_name = f"{short}{rng.choice(WORDS)}{rng.choice(WORDS)}{place}联合工会"
                 covered = [gen.enterprise_name(short) for _ in range(rng.randint(3, 8))]
-                specs = [(n, ind, Ownership.PRIVATE, rng.randint(5, 60), False) for n, ind in covered]
+                specs = [
+                    (n, ind, Ownership.PRIVATE, rng.randint(5, 60), False) for n, ind in covered
+                ]
             else:
                 keyed = key_by_town.get(town_index)
                 if keyed:
@@ -143,30 +190,56 @@ def _build(seed: int, unions_per_town: int) -> DemoResult:
                 else:
                     ename, industry = gen.enterprise_name(short)
                     ownership = rng.choices(
-                        [Ownership.PRIVATE, Ownership.JOINT_STOCK, Ownership.FOREIGN,
-                         Ownership.STATE, Ownership.COLLECTIVE], [70, 12, 6, 6, 6])[0]
+                        [
+                            Ownership.PRIVATE,
+                            Ownership.JOINT_STOCK,
+                            Ownership.FOREIGN,
+                            Ownership.STATE,
+                            Ownership.COLLECTIVE,
+                        ],
+                        [70, 12, 6, 6, 6],
+                    )[0]
                     specs = [(ename, industry, ownership, rng.randint(20, 600), False)]
                 union_name = f"{specs[0][0]}工会"
-            union = Organization.objects.add_child(town, instance=Organization(
-                code=f"{town.code}-{number:03d}", name=union_name,
-                kind=OrgKind.JOINT if joint else OrgKind.GRASSROOTS,
-                founded_on=gen.date(1995, 2017), uscc=make_uscc(rng, prefix="81", region=REGION),
-                address=f"莱西市{TOWNS[town_index][0]}", chair=gen.person_name(),
-                phone=gen.phone(),
-            ))
+            union = Organization.objects.add_child(
+                town,
+                instance=Organization(
+                    code=f"{town.code}-{number:03d}",
+                    name=union_name,
+                    kind=OrgKind.JOINT if joint else OrgKind.GRASSROOTS,
+                    founded_on=gen.date(1995, 2017),
+                    uscc=make_uscc(rng, prefix="81", region=REGION),
+                    address=f"莱西市{TOWNS[town_index][0]}",
+                    chair=gen.person_name(),
+                    phone=gen.phone(),
+                ),
+            )
             for ename, industry, ownership, staff, is_key in specs:
-                enterprises.append(Enterprise(
-                    name=ename, uscc=make_uscc(rng, prefix="91", region=REGION),
-                    industry=industry, ownership=ownership, employee_count=staff,
-                    is_key=is_key or staff >= 1000, town=town, union=union,
-                ))
+                enterprises.append(
+                    Enterprise(
+                        name=ename,
+                        uscc=make_uscc(rng, prefix="91", region=REGION),
+                        industry=industry,
+                        ownership=ownership,
+                        employee_count=staff,
+                        is_key=is_key or staff >= 1000,
+                        town=town,
+                        union=union,
+                    )
+                )
         # Small employers not yet covered by any union: the ground for founding new ones.
         for _ in range(rng.randint(6, 12)):
             ename, industry = gen.enterprise_name(short)
-            enterprises.append(Enterprise(
-                name=ename, uscc=make_uscc(rng, prefix="91", region=REGION), industry=industry,
-                ownership=Ownership.PRIVATE, employee_count=rng.randint(8, 45), town=town,
-            ))
+            enterprises.append(
+                Enterprise(
+                    name=ename,
+                    uscc=make_uscc(rng, prefix="91", region=REGION),
+                    industry=industry,
+                    ownership=Ownership.PRIVATE,
+                    employee_count=rng.randint(8, 45),
+                    town=town,
+                )
+            )
     for enterprise in enterprises:
         enterprise.sync_org_path()
     Enterprise.objects.bulk_create(enterprises, batch_size=500)
@@ -184,13 +257,21 @@ def _accounts(city: Organization, towns: list[Organization]) -> list[DemoAccount
     ]
     for number, town in enumerate(towns, start=1):
         accounts.append(DemoAccount(f"town{number:02d}", Role.TOWN_CADRE, town.code))
-        first_union = Organization.objects.filter(
-            path__startswith=town.path, depth=town.depth + 1
-        ).order_by("path").first()
+        first_union = (
+            Organization.objects.filter(path__startswith=town.path, depth=town.depth + 1)
+            .order_by("path")
+            .first()
+        )
         if first_union is not None:
-            accounts.append(DemoAccount(f"chair{number:02d}", Role.GRASSROOTS_CHAIR, first_union.code))
+            accounts.append(
+                DemoAccount(f"chair{number:02d}", Role.GRASSROOTS_CHAIR, first_union.code)
+            )
     orgs = {o.code: o for o in Organization.objects.filter(code__in={a.org for a in accounts})}
     for account in accounts:
-        create_user(username=account.username, org=orgs[account.org], roles=[account.role],
-                    password=DEMO_PASSWORD)
+        create_user(
+            username=account.username,
+            org=orgs[account.org],
+            roles=[account.role],
+            password=DEMO_PASSWORD,
+        )
     return accounts

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.forms import RecordForm
-from gonghui.orgs.models import OrgKind, Organization
+from gonghui.orgs.models import Organization, OrgKind
 
 # Which kinds of organisation may sit under which: towns under the city, unions under a town
 # (or the city directly), and a union's sub-unions under it.
@@ -30,7 +30,9 @@ class OrganizationForm(RecordForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
-        self.fields["parent"].queryset = Organization.objects.visible_to(user)
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.ModelChoiceField)
+        parent.queryset = Organization.objects.visible_to(user)
         instance = self.instance
         if instance.pk is not None:
             # The top of the user's subtree cannot be re-parented by them: its parent lies

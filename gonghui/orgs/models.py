@@ -1,4 +1,4 @@
-"""The org tree (city federation → town federations → grassroots and joint unions) and enterprises."""
+"""The org tree (city → town federations → grassroots and joint unions) and enterprises."""
 
 from __future__ import annotations
 
@@ -83,6 +83,16 @@ class Organization(MP_Node, TimeStamped):
     @property
     def is_union(self) -> bool:
         return self.kind in UNION_KINDS
+
+    def delete_blocker(self) -> str | None:
+        """Why this node cannot be deleted, if it cannot.
+
+        treebeard deletes a node's whole subtree with it; a cadre removing one union must never
+        take a branch of the federation along by accident.
+        """
+        if self.numchild:
+            return str(_("它还有%(n)d个下级组织，请先删除或移走下级组织") % {"n": self.numchild})
+        return None
 
 
 class Industry(models.TextChoices):
@@ -169,5 +179,7 @@ class Enterprise(OrgOwned):
         self.org = self.union or self.town
 
     def clean(self) -> None:
-        if self.union_id and self.town_id and not self.union.path.startswith(self.town.path):
+        union = self.union if self.union_id else None
+        town = self.town if self.town_id else None
+        if union is not None and town is not None and not union.path.startswith(town.path):
             raise ValidationError({"union": _("所属工会须在企业所在镇街之内")})

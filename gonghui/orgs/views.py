@@ -52,7 +52,7 @@ def _require_view(request: HttpRequest) -> None:
 
 def tree(request: HttpRequest) -> HttpResponse:
     _require_view(request)
-    top = request.user.org
+    top = getattr(request.user, "org", None)
     if top is None or not Organization.objects.visible_to(request.user).filter(pk=top.pk).exists():
         raise PermissionDenied
     return render(request, "orgs/tree.html", {"top": top, "rows": children_rows(request.user, top)})
@@ -62,6 +62,7 @@ def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
     _require_view(request)
     parent = get_object_or_404(Organization.objects.visible_to(request.user), pk=pk)
     return render(
-        request, "orgs/tree_children.html",
+        request,
+        "orgs/tree_children.html",
         {"parent": parent, "rows": children_rows(request.user, parent)},
     )

@@ -28,9 +28,9 @@ from gonghui.core.identifiers import (
 
 # Worked by hand with weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 and check chars
 # "10X98765432"[sum % 11]; the first two are the examples printed in GB 11643-1999.
-#   110105194912310 02: 7+9+0+5+0+20+2+9+24+27+7+18+30+5+0+0+4 = 167, 167 % 11 = 2 -> X
-#   440524188001010 01: 28+36+0+25+16+16+2+8+48+0+0+9+0+5+0+0+2 = 195, 195 % 11 = 8 -> 4
-#   360426199101010 07: 21+54+0+20+16+24+2+9+54+3+0+9+0+5+0+0+14 = 231, 231 % 11 = 0 -> 1
+#   11010519491231002: 7+9+0+5+0+20+2+9+24+27+7+18+30+5+0+0+4 = 167, 167 % 11 = 2 -> X
+#   44052418800101001: 28+36+0+25+16+16+2+8+48+0+0+9+0+5+0+0+2 = 195, 195 % 11 = 8 -> 4
+#   36042619910101007: 21+54+0+20+16+24+2+9+54+3+0+9+0+5+0+0+14 = 231, 231 % 11 = 0 -> 1
 KNOWN_VALID = [
     ("11010519491231002X", date(1949, 12, 31), "F", "110105"),
     ("440524188001010014", date(1880, 1, 1), "M", "440524"),
@@ -68,8 +68,12 @@ GENERATED_CASES = [
 
 @pytest.mark.parametrize(("area_code", "birth_date", "sex"), GENERATED_CASES)
 @pytest.mark.parametrize("seed", range(5))
-def test_generated_id_numbers_validate(area_code: str, birth_date: date, sex: str, seed: int) -> None:
-    number = make_id_number(random.Random(seed), area_code=area_code, birth_date=birth_date, sex=sex)
+def test_generated_id_numbers_validate(
+    area_code: str, birth_date: date, sex: str, seed: int
+) -> None:
+    number = make_id_number(
+        random.Random(seed), area_code=area_code, birth_date=birth_date, sex=sex
+    )
     # An independent implementation of MOD 11-2 agrees on the check character.
     assert number[-1] == ric.calc_check_digit(number)
     info = check_id_number(number)
@@ -295,8 +299,13 @@ def test_make_uscc_defaults_and_determinism() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"), [({"prefix": "9"}, "prefix"), ({"prefix": "9I"}, "prefix"),
-                          ({"region": "37028"}, "region"), ({"region": "3702A5"}, "region")]
+    ("kwargs", "match"),
+    [
+        ({"prefix": "9"}, "prefix"),
+        ({"prefix": "9I"}, "prefix"),
+        ({"region": "37028"}, "region"),
+        ({"region": "3702A5"}, "region"),
+    ],
 )
 def test_make_uscc_rejects_bad_arguments(kwargs: dict[str, str], match: str) -> None:
     with pytest.raises(ValueError, match=match):
@@ -364,7 +373,8 @@ def test_every_mobile_prefix(prefix: str) -> None:
         ("10012345678", "应以13–19开头"),
         ("23812345678", "应以13–19开头"),
         ("138abcd5678", "含非法字符"),
-        ("0532-88886666", "应以13–19开头"),
+        ("0532-88886666", "长度应为11位，实际为12位"),
+        ("05328888666", "应以13–19开头"),
         ("+85291234567", "含非法字符"),
         (13812345678.5, "含非法字符"),
         (True, "含非法字符"),

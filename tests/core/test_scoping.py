@@ -23,18 +23,22 @@ def test_city_admin_sees_the_whole_tree(federation, make_persona):
 def test_town_cadre_sees_exactly_their_town(federation, make_persona):
     user = make_persona("town_a_cadre")
     assert names(Organization.objects.visible_to(user)) == {
-        federation.town_a.name, federation.union_a1.name, federation.union_a1a.name,
+        federation.town_a.name,
+        federation.union_a1.name,
+        federation.union_a1a.name,
         federation.union_a2.name,
     }
     assert names(Enterprise.objects.visible_to(user)) == {
-        federation.enterprise_a.name, federation.enterprise_a_town.name,
+        federation.enterprise_a.name,
+        federation.enterprise_a_town.name,
     }
 
 
 def test_chair_sees_their_union_and_its_sub_unions_only(federation, make_persona):
     user = make_persona("chair_a1")
     assert names(Organization.objects.visible_to(user)) == {
-        federation.union_a1.name, federation.union_a1a.name,
+        federation.union_a1.name,
+        federation.union_a1a.name,
     }
     # The town-owned workshop without a union is the town's, not the chair's.
     assert names(Enterprise.objects.visible_to(user)) == {federation.enterprise_a.name}

@@ -15,8 +15,11 @@ class Command(BaseCommand):
     help = "Build the demo federation (a city federation shaped like Laixi's) and exit."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--reset", action="store_true",
-                            help="throw the existing database away and build it anew")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="throw the existing database away and build it anew",
+        )
         parser.add_argument("--seed", type=int, default=2018, help="random seed (default 2018)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -41,7 +44,7 @@ class Command(BaseCommand):
 
     def _reset(self) -> None:
         db = settings.DATABASES["default"]
-        if db["ENGINE"].endswith("sqlite3"):
+        if str(db["ENGINE"]).endswith("sqlite3"):
             connection.close()
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db['NAME']}{suffix}").unlink(missing_ok=True)

@@ -14,10 +14,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=0,
-                            help="worker processes (default: 2 × cores + 1)")
-        parser.add_argument("--no-migrate", action="store_true",
-                            help="do not apply pending migrations before serving")
+        parser.add_argument(
+            "--workers", type=int, default=0, help="worker processes (default: 2 × cores + 1)"
+        )
+        parser.add_argument(
+            "--no-migrate",
+            action="store_true",
+            help="do not apply pending migrations before serving",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from gunicorn.app.base import BaseApplication

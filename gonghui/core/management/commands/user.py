@@ -20,11 +20,13 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="create an account")
         create.add_argument("username")
         create.add_argument("--org", required=True, help="organisation code")
-        create.add_argument("--role", required=True, action="append", choices=Role.values,
-                            help="role (repeatable)")
+        create.add_argument(
+            "--role", required=True, action="append", choices=Role.values, help="role (repeatable)"
+        )
         create.add_argument("--name", default="", help="the person's name")
-        create.add_argument("--password-stdin", action="store_true",
-                            help="read the password from standard input")
+        create.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
         token = sub.add_parser("token", help="print an API token for an account")
         token.add_argument("username")
 
@@ -44,8 +46,13 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError("密码不符合要求：" + "；".join(exc.messages)) from exc
         user = create_user(
-            username=options["username"], org=org, roles=options["role"], password=password,
+            username=options["username"],
+            org=org,
+            roles=options["role"],
+            password=password,
             name=options["name"],
         )
         note = "" if password else "（未设置密码，无法登录；请用 --password-stdin 设置）"
-        self.stdout.write(f"已创建用户 {user.username}：{org.name}，{'、'.join(user.role_labels)}{note}")
+        self.stdout.write(
+            f"已创建用户 {user.username}：{org.name}，{'、'.join(user.role_labels)}{note}"
+        )
