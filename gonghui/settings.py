@@ -218,3 +218,7 @@ LOGGING = {
 # How many organisation rows the list page shows by default, and the largest page a user may ask.
 GONGHUI_PAGE_SIZE = 20
 GONGHUI_MAX_PAGE_SIZE = 200
+
+# Filter dropdowns read "全部" (all), not Django's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
+FILTERS_NULL_CHOICE_LABEL = "未填写"

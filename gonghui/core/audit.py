@@ -9,7 +9,7 @@ import hmac
 import secrets
 from typing import Any
 
-from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth import get_user_model, user_logged_in, user_logged_out, user_login_failed
 from django.db import models
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -92,10 +92,12 @@ def record(
         user = getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
+    # The console operator (core.operator) is no account row: the name alone is recorded.
+    account = user if isinstance(user, get_user_model()) else None
     if obj is not None and not object_type:
         object_type = obj._meta.label_lower
     return AuditEntry.objects.create(
-        user=user,
+        user=account,
         username=username or (user.get_username() if user is not None else ""),
         address=client_address(request),
         action=action,

@@ -133,6 +133,7 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", _("修改")
     DELETE = "delete", _("删除")
     EXPORT = "export", _("导出")
+    IMPORT = "import", _("导入")
     ROLE_CHANGE = "role_change", _("角色变更")
 
 

@@ -19,6 +19,7 @@ from django.db import models
 from gonghui.accounts.roles import Role
 from gonghui.core.filters import RecordFilterSet, build_filterset
 from gonghui.core.forms import RecordForm
+from gonghui.core.imports import ImportSpec
 from gonghui.core.tables import Column, Table
 
 ACTIONS = ("view", "add", "change", "delete")
@@ -76,6 +77,8 @@ class RecordType:
     related: Sequence[Related] = ()
     # A field with choices whose breakdown the home dashboard shows beside the total.
     count_by: str = ""
+    # How cadres bulk-enter this record type from Excel, if they do.
+    import_spec: ImportSpec | None = None
     default_ordering: Sequence[str] = ("-pk",)
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
@@ -168,11 +168,18 @@ class RecordEditView(RecordView):
             return render(
                 request, self.template_name, self.context(object=obj, form=form), status=400
             )
-        with transaction.atomic():
-            saved = form.save()
-            after = audit.snapshot(saved)
-            action = AuditAction.UPDATE if obj is not None else AuditAction.CREATE
-            audit.record(action, request=request, obj=saved, changes=audit.diff(before, after))
+        try:
+            with transaction.atomic():
+                saved = form.save()
+                after = audit.snapshot(saved)
+                action = AuditAction.UPDATE if obj is not None else AuditAction.CREATE
+                audit.record(action, request=request, obj=saved, changes=audit.diff(before, after))
+        except ValidationError as exc:
+            # A workflow refused (e.g. already a member elsewhere): nothing was written.
+            form.add_error(None, exc)
+            return render(
+                request, self.template_name, self.context(object=obj, form=form), status=400
+            )
         messages.success(request, _("已保存：%(name)s") % {"name": saved})
         return redirect(self.record_type.url_name("detail"), pk=saved.pk)
 

@@ -40,18 +40,38 @@ class OrganizationForm(RecordForm):
             if instance.is_root() or instance.path == getattr(user.org, "path", None):
                 del self.fields["parent"]
             else:
-                self.initial["parent"] = instance.get_parent()
+                self.initial["parent"] = Organization.objects.get_parent(instance)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        parent, kind = data.get("parent"), data.get("kind")
+        node = self.instance
+        kind = data.get("kind")
+        if "parent" in self.fields:
+            parent = data.get("parent")
+        else:
+            # The user may not change this node's parent (it may lie outside what they see), but
+            # the node's kind must still fit under it.
+            parent = Organization.objects.get_parent(node) if node.pk is not None else None
+        if node.pk is not None and kind and node.numchild:
+            # A node being edited is in the user's subtree, and so are its children.
+            children = Organization.objects.visible_to(self.user).filter(
+                path__startswith=node.path, depth=node.depth + 1
+            )
+            stranded = {c.kind for c in children} - ALLOWED_CHILDREN.get(kind, set())
+            if stranded:
+                raise ValidationError(
+                    _("%(kind)s之下不能有%(children)s，请先移走这些下级组织")
+                    % {
+                        "kind": OrgKind(kind).label,
+                        "children": "、".join(str(OrgKind(k).label) for k in sorted(stranded)),
+                    }
+                )
         if parent is not None and kind:
             if kind not in ALLOWED_CHILDREN.get(parent.kind, set()):
                 raise ValidationError(
                     _("%(parent)s之下不能设立%(kind)s")
                     % {"parent": parent.get_kind_display(), "kind": OrgKind(kind).label}
                 )
-            node = self.instance
             if node.pk is not None and parent.path.startswith(node.path):
                 self.add_error("parent", _("不能把组织移到它自己或其下级之下"))
         return data

@@ -1,0 +1,49 @@
+"""Who a command-line action runs as: a named account, or the server's operator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management.base import CommandError
+
+
+@dataclass
+class Operator:
+    """The person at the server's console: the whole tree, every right, audited by this name.
+
+    It is not an account: nobody can log in as it, and it exists only inside one command.
+    """
+
+    org: Any
+    username: str = "(命令行)"
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_auditor: bool = False
+    pk: None = None
+
+    def has_perm(self, perm: str) -> bool:
+        return True
+
+    def get_username(self) -> str:
+        return self.username
+
+
+def acting_user(username: str | None, perm: str) -> Any:
+    from gonghui.accounts.models import User
+    from gonghui.orgs.models import Organization
+
+    if username is None:
+        root = Organization.get_first_root_node()
+        if root is None:
+            raise CommandError(
+                "还没有任何组织：请先导入组织（gonghui import orgs …）或建立演示数据"
+            )
+        return Operator(org=root)
+    try:
+        user = User.objects.get(username=username, is_active=True)
+    except User.DoesNotExist as exc:
+        raise CommandError(f"用户 {username} 不存在或已停用") from exc
+    if not user.has_perm(perm):
+        raise CommandError(f"用户 {username} 没有导入此类记录的权限")
+    return user

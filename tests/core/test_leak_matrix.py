@@ -1,0 +1,755 @@
+"""The permission and leak matrix: every URL pattern, every persona, sentinels in every branch.
+
+security.md rows 6-8. The URL patterns come from the resolver, not from a list kept here: a URL
+the matrix does not know how to request fails `test_every_url_pattern_is_in_the_matrix`, so a
+new page cannot be added without being swept. Every record of a branch carries the branch's
+sentinel in its name (`test_every_branch_record_carries_its_sentinel`), so "the sentinel is not
+in the response" means "no row of that branch is in the response".
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, path, resolve, reverse
+from python_calamine import CalamineWorkbook
+
+from gonghui.accounts.roles import Role, role_permissions
+from gonghui.core.registry import registry
+from gonghui.orgs.models import Enterprise, Organization
+from tests.conftest import PERSONAS, SENTINEL_A, SENTINEL_B, Federation
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS = "anonymous"
+SENTINELS = {"a": SENTINEL_A, "b": SENTINEL_B}
+MISSING_PK = 10**9
+LOGIN_URL = "/login/"
+
+# What the matrix knows how to request, by URL name, with the URL keyword arguments each takes.
+# Record views are `<slug>-<view>` for every registered record type (gonghui/core/urls.py).
+RECORD_VIEWS: dict[str, frozenset[str]] = {
+    "list": frozenset(),
+    "create": frozenset(),
+    "export": frozenset(),
+    "autocomplete": frozenset(),
+    "detail": frozenset({"pk"}),
+    "update": frozenset({"pk"}),
+    "delete": frozenset({"pk"}),
+}
+RECORD_VIEW_ACTION = {
+    "list": "view",
+    "create": "add",
+    "export": "view",
+    "autocomplete": "view",
+    "detail": "view",
+    "update": "change",
+    "delete": "delete",
+}
+# API endpoints are `api-<slug>-<view>` (gonghui/api/urls.py). DRF's router also adds a
+# format-suffix variant of each route (`/api/orgs.json`) under the *same* name with an extra
+# `format` argument; the matrix requests those as `.json` URLs rather than skipping them.
+API_VIEWS: dict[str, frozenset[str]] = {"list": frozenset(), "detail": frozenset({"pk"})}
+PAGES: dict[str, frozenset[str]] = {
+    "home": frozenset(),
+    "search": frozenset(),
+    "audit-log": frozenset(),
+    "org-tree": frozenset(),
+    "org-tree-children": frozenset({"pk"}),
+    "login": frozenset(),
+    "logout": frozenset(),
+    "api-schema": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    route: str
+    params: frozenset[str]
+    kind: str  # "record", "api" or "page"
+    view: str  # record and API: list, detail, ...; page: its URL name
+    slug: str = ""
+
+    @property
+    def takes_pk(self) -> bool:
+        return "pk" in self.params
+
+    @property
+    def is_api(self) -> bool:
+        return self.kind == "api" or self.name == "api-schema"
+
+    @property
+    def is_listing(self) -> bool:
+        """Endpoints that take the list filters (`q`, `org`, the record type's filters)."""
+        return (
+            (self.kind == "record" and self.view in {"list", "export", "autocomplete"})
+            or (self.kind == "api" and self.view == "list")
+            or self.name == "search"
+        )
+
+
+def url_patterns(
+    patterns: Sequence[Any] | None = None, prefix: str = "", params: frozenset[str] = frozenset()
+) -> Iterator[tuple[URLPattern, str, frozenset[str]]]:
+    """Every leaf pattern with its full route and the keyword arguments it captures."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        here = params | frozenset(pattern.pattern.regex.groupindex)
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from url_patterns(pattern.url_patterns, route, here)
+        else:
+            yield pattern, route, here
+
+
+def classify(pattern: URLPattern, route: str, params: frozenset[str]) -> Endpoint | None:
+    """The matrix's reading of a pattern, or None when it would not know how to request it.
+
+    Unnamed patterns are never skipped: none exist today (DRF's format-suffix variants carry
+    their base route's name), and a pattern without a name cannot be reversed, so the matrix
+    could not request it. Name it, and teach the matrix what to expect of it.
+    """
+    name = pattern.name
+    if name is None:
+        return None
+    for record in registry:
+        for view, needs in RECORD_VIEWS.items():
+            if name == record.url_name(view) and params == needs:
+                return Endpoint(name, route, params, "record", view, record.slug)
+        for view, needs in API_VIEWS.items():
+            if name == f"api-{record.slug}-{view}" and params - {"format"} == needs:
+                return Endpoint(name, route, params, "api", view, record.slug)
+    if name in PAGES and params == PAGES[name]:
+        return Endpoint(name, route, params, "page", name)
+    return None
+
+
+def unknown_patterns(patterns: Sequence[Any] | None = None) -> list[str]:
+    return [
+        f"{route!r} (name={pattern.name!r}, kwargs={sorted(params)})"
+        for pattern, route, params in url_patterns(patterns)
+        if classify(pattern, route, params) is None
+    ]
+
+
+def endpoints() -> list[Endpoint]:
+    found = []
+    for pattern, route, params in url_patterns():
+        endpoint = classify(pattern, route, params)
+        if endpoint is not None:
+            found.append(endpoint)
+    return found
+
+
+def url_for(endpoint: Endpoint, obj: Any = None, *, pk: int | None = None) -> str:
+    kwargs: dict[str, Any] = {}
+    if endpoint.takes_pk:
+        kwargs["pk"] = pk if pk is not None else obj.pk
+    if "format" in endpoint.params:
+        kwargs["format"] = "json"
+    return reverse(endpoint.name, kwargs=kwargs)
+
+
+def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
+    """The sentinel objects of a branch that a pk URL is requested with."""
+    if endpoint.kind in {"record", "api"}:
+        objects = fed.branch_objects(branch)
+        assert endpoint.slug in objects, (
+            f"record type {endpoint.slug!r} has no sentinel object: add one to "
+            "Federation.branch_objects in tests/conftest.py"
+        )
+        return [objects[endpoint.slug]]
+    if endpoint.name == "org-tree-children":
+        return [fed.union_a1, fed.town_a] if branch == "a" else [fed.union_b1, fed.town_b]
+    raise AssertionError(f"the matrix has no target object for {endpoint.name}")
+
+
+# --- what each persona may do, written down independently of the code under test -------------
+
+
+def role_of(persona: str) -> str | None:
+    return None if persona == ANONYMOUS else PERSONAS[persona][0]
+
+
+def org_of(fed: Federation, persona: str) -> Organization | None:
+    attr = None if persona == ANONYMOUS else PERSONAS[persona][1]
+    return getattr(fed, attr) if attr else None
+
+
+def has_perm(persona: str, perm: str) -> bool:
+    role = role_of(persona)
+    return role is not None and perm in role_permissions()[role]
+
+
+def sees(fed: Federation, persona: str, obj: Any) -> bool:
+    """The scoping rule restated: a record lies in the user's subtree; auditors see none."""
+    org = org_of(fed, persona)
+    if org is None or role_of(persona) == Role.AUDITOR:
+        return False
+    return bool(getattr(obj, type(obj).scope_path_field).startswith(org.path))
+
+
+def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) -> set[int]:
+    anonymous = persona == ANONYMOUS
+    if endpoint.is_api:
+        if anonymous:
+            return {401, 403}
+        if endpoint.name == "api-schema":
+            return {200}
+        if not has_perm(persona, registry[endpoint.slug].perm("view")):
+            return {403}
+        if endpoint.takes_pk and not sees(fed, persona, obj):
+            return {404}
+        return {200}
+    if endpoint.name == "login":
+        return {200} if anonymous else {302}
+    if anonymous:
+        return {302}  # to the login page; test_anonymous_users_are_sent_to_login checks where
+    if endpoint.name == "logout":
+        return {405}  # Django 5 logs out on POST only
+    if endpoint.kind == "record":
+        record = registry[endpoint.slug]
+        if not has_perm(persona, record.perm(RECORD_VIEW_ACTION[endpoint.view])):
+            return {403}
+        if endpoint.takes_pk and not sees(fed, persona, obj):
+            return {404}
+        return {200}
+    if endpoint.name in {"home", "search"}:
+        return {200}
+    if endpoint.name == "audit-log":
+        return {200} if has_perm(persona, "core.view_auditentry") else {403}
+    if endpoint.name == "org-tree":
+        allowed = has_perm(persona, "orgs.view_organization") and org_of(fed, persona) is not None
+        return {200} if allowed else {403}
+    if endpoint.name == "org-tree-children":
+        if not has_perm(persona, "orgs.view_organization"):
+            return {403}
+        return {200} if sees(fed, persona, obj) else {404}
+    raise AssertionError(f"the matrix has no expectation for {endpoint.name}")
+
+
+# --- reading responses ------------------------------------------------------------------------
+
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def xlsx_cells(data: bytes) -> list[str]:
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    cells = list(book.sheet_names)
+    for index in range(len(book.sheet_names)):
+        for row in book.get_sheet_by_index(index).to_python():
+            cells.extend(str(value) for value in row)
+    return cells
+
+
+def response_texts(response: Any) -> list[str]:
+    """Every form in which a response could carry a name: headers, body, decoded body."""
+    texts = [f"{key}: {unquote(value)}" for key, value in response.items()]
+    streaming = response.streaming
+    body = b"".join(response.streaming_content) if streaming else response.content
+    # No response.close() here: the test client has closed it already (for a streaming response,
+    # once its content is consumed), and a second close fires request_finished, which closes the
+    # database connection in the middle of the test's transaction.
+    content_type = response.get("Content-Type", "")
+    if "spreadsheetml" in content_type:
+        texts.extend(xlsx_cells(body))
+        return texts
+    text = body.decode(response.charset or "utf-8")
+    texts += [text, html.unescape(text), _UNICODE_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)]
+    if "json" in content_type and text.strip():
+        texts.append(json.dumps(json.loads(text), ensure_ascii=False))
+    return texts
+
+
+def found(texts: Iterable[str], sentinels: Iterable[str]) -> list[str]:
+    texts = list(texts)
+    return [s for s in sentinels if any(s in t for t in texts)]
+
+
+def client_for(persona: str, login: Callable[[str], Client]) -> Client:
+    return Client() if persona == ANONYMOUS else login(persona)
+
+
+def db_state() -> dict[str, list[Any]]:
+    """Every row of every record type, every column: what a refused request must not change."""
+    return {
+        record.slug: list(
+            record.model._default_manager.order_by("pk").values_list(
+                *(f.attname for f in record.opts.concrete_fields)
+            )
+        )
+        for record in registry
+    }
+
+
+# --- the matrix knows every URL --------------------------------------------------------------
+
+
+def test_every_url_pattern_is_in_the_matrix() -> None:
+    unknown = unknown_patterns()
+    assert not unknown, (
+        "URL patterns the leak matrix does not know how to request (teach "
+        "tests/core/test_leak_matrix.py what each persona may see there): " + "; ".join(unknown)
+    )
+
+
+def _view(request: Any) -> HttpResponse:
+    return HttpResponse()
+
+
+def test_an_unknown_or_unnamed_pattern_fails_the_matrix() -> None:
+    extra = [
+        path("orgs/<int:pk>/print/", _view, name="orgs-print"),
+        path("totals/", _view),
+        path("orgs/<int:pk>/<str:part>/", _view, name="orgs-detail"),  # known name, new kwarg
+    ]
+    reported = unknown_patterns([*get_resolver().url_patterns, *extra])
+    assert len(reported) == 3, reported
+    assert any("orgs-print" in line for line in reported)
+    assert any("name=None" in line for line in reported)
+    assert any("'part'" in line for line in reported)
+
+
+def test_every_record_type_and_page_has_its_urls() -> None:
+    names = {e.name for e in endpoints()}
+    wanted = set(PAGES)
+    for record in registry:
+        wanted |= {record.url_name(view) for view in RECORD_VIEWS}
+        wanted |= {f"api-{record.slug}-{view}" for view in API_VIEWS}
+    assert wanted - names == set(), "the matrix expects URLs that do not exist"
+
+
+def test_every_endpoint_reverses_to_its_own_pattern() -> None:
+    # A pattern is known by its name and keyword arguments (its route string is not comparable:
+    # ResolverMatch rewrites the anchors of regex routes nested under a path prefix).
+    keys = [(e.name, e.params) for e in endpoints()]
+    assert len(keys) == len(set(keys))
+    for endpoint in endpoints():
+        match = resolve(url_for(endpoint, pk=1))
+        assert (match.url_name, frozenset(match.kwargs)) == (endpoint.name, endpoint.params)
+
+
+def test_every_branch_record_carries_its_sentinel(federation: Federation) -> None:
+    for branch, town in (("a", federation.town_a), ("b", federation.town_b)):
+        for record in registry:
+            rows = record.model.objects.filter(  # type: ignore[attr-defined]
+                **{f"{record.model.scope_path_field}__startswith": town.path}  # type: ignore[attr-defined]
+            )
+            assert rows.exists()
+            for obj in rows:
+                assert SENTINELS[branch] in str(obj), (record.slug, obj)
+
+
+# --- status codes: every endpoint, every persona ---------------------------------------------
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, ANONYMOUS])
+def test_status_matrix(
+    federation: Federation, login: Callable[[str], Client], persona: str
+) -> None:
+    client = client_for(persona, login)
+    failures = []
+    for endpoint in endpoints():
+        objects = (
+            targets(federation, endpoint, "a") + targets(federation, endpoint, "b")
+            if endpoint.takes_pk
+            else [None]
+        )
+        for obj in objects:
+            url = url_for(endpoint, obj)
+            response = client.get(url)
+            wanted = expected_get(federation, persona, endpoint, obj)
+            if response.status_code not in wanted:
+                failures.append(
+                    f"GET {url} [{endpoint.name}]: {response.status_code}, "
+                    f"expected {sorted(wanted)}"
+                )
+    assert not failures, f"{persona}:\n" + "\n".join(failures)
+
+
+def test_anonymous_users_are_sent_to_login(federation: Federation) -> None:
+    client = Client()
+    before = db_state()
+    for endpoint in endpoints():
+        if endpoint.name == "login":
+            continue
+        url = url_for(
+            endpoint, targets(federation, endpoint, "a")[0] if endpoint.takes_pk else None
+        )
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if endpoint.is_api:
+                assert response.status_code in {401, 403}, (method, url)
+            else:
+                assert response.status_code == 302, (method, url)
+                assert response["Location"].startswith(f"{LOGIN_URL}?next="), (method, url)
+            assert not found(response_texts(response), SENTINELS.values())
+    assert db_state() == before
+
+
+def test_town_b_cadre_gets_404_for_town_a_records(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    client = login("town_b_cadre")
+    pk_endpoints = [e for e in endpoints() if e.takes_pk]
+    assert {e.name for e in pk_endpoints} >= {"org-tree-children", "orgs-detail", "api-orgs-detail"}
+    before = db_state()
+    for endpoint in pk_endpoints:
+        for obj in targets(federation, endpoint, "a"):
+            url = url_for(endpoint, obj)
+            assert client.get(url).status_code == 404, url
+            post = client.post(url, {"name": "改名"})
+            if endpoint.kind == "record" and endpoint.view in {"update", "delete"}:
+                assert post.status_code == 404, url
+            else:
+                # Detail pages, the tree and the read-only API have no POST: 405 is answered
+                # before any lookup, exactly as for an id that does not exist.
+                assert post.status_code in {404, 405}, url
+                assert (
+                    post.status_code
+                    == client.post(url_for(endpoint, pk=MISSING_PK), {"name": "改名"}).status_code
+                )
+    assert db_state() == before
+
+
+def test_city_admin_and_town_a_cadre_open_town_a_detail_pages(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    for persona in ("city_admin", "town_a_cadre"):
+        client = login(persona)
+        for record in registry:
+            obj = federation.branch_objects("a")[record.slug]
+            response = client.get(reverse(record.url_name("detail"), args=[obj.pk]))
+            assert response.status_code == 200, (persona, record.slug)
+            assert str(obj) in response.content.decode()
+
+
+def test_auditor_reads_no_records(federation: Federation, login: Callable[[str], Client]) -> None:
+    client = login("auditor")
+    for endpoint in endpoints():
+        if endpoint.kind == "record":
+            obj = targets(federation, endpoint, "a")[0] if endpoint.takes_pk else None
+            assert client.get(url_for(endpoint, obj)).status_code == 403, endpoint.name
+        elif endpoint.kind == "api" and endpoint.view == "list":
+            response = client.get(url_for(endpoint))
+            assert response.status_code == 403 or (
+                response.status_code == 200 and response.json()["count"] == 0
+            ), endpoint.name
+    assert client.get(reverse("audit-log")).status_code == 200
+
+
+def test_chair_may_not_create_or_delete_organisations(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    assert "add" not in registry["orgs"].effective_grants()[Role.GRASSROOTS_CHAIR]
+    assert "delete" not in registry["orgs"].effective_grants()[Role.GRASSROOTS_CHAIR]
+    client = login("chair_a1")
+    before = db_state()
+    create = reverse("orgs-create")
+    delete = reverse("orgs-delete", args=[federation.union_a1a.pk])
+    assert client.get(create).status_code == 403
+    assert (
+        client.post(create, org_payload(federation.union_a1, "A-1-9", "新分工会")).status_code
+        == 403
+    )
+    assert client.get(delete).status_code == 403
+    assert client.post(delete).status_code == 403
+    # Nor enterprises (grants: "view change").
+    assert client.get(reverse("enterprises-create")).status_code == 403
+    assert (
+        client.post(
+            reverse("enterprises-create"),
+            enterprise_payload(federation.town_a, federation.union_a1),
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("enterprises-delete", args=[federation.enterprise_a.pk])).status_code
+        == 403
+    )
+    # What the chair may do: edit their own union.
+    assert client.get(reverse("orgs-update", args=[federation.union_a1.pk])).status_code == 200
+    assert db_state() == before
+
+
+# --- out-of-subtree ids are indistinguishable from missing ones, on every verb ---------------
+
+VERBS = ("get", "head", "post", "put", "patch", "delete", "options")
+
+
+@pytest.mark.parametrize(
+    ("persona", "branch"),
+    [
+        ("town_b_cadre", "a"),
+        ("town_a_cadre", "b"),
+        ("chair_a1", "b"),
+        ("no_org", "a"),
+        ("no_org", "b"),
+        ("auditor", "a"),
+    ],
+)
+def test_out_of_subtree_ids_look_missing_on_every_verb(
+    federation: Federation, login: Callable[[str], Client], persona: str, branch: str
+) -> None:
+    client = login(persona)
+    before = db_state()
+    failures = []
+    for endpoint in (e for e in endpoints() if e.takes_pk):
+        for obj in targets(federation, endpoint, branch):
+            for verb in VERBS:
+
+                def request(url: str, verb: str = verb, obj: Any = obj) -> Any:
+                    if verb == "post":
+                        return client.post(url, edit_payload(federation, obj))
+                    if verb in {"put", "patch"}:
+                        return getattr(client, verb)(
+                            url, json.dumps({"name": "改名"}), content_type="application/json"
+                        )
+                    return getattr(client, verb)(url)
+
+                url = url_for(endpoint, obj)
+                response, missing = request(url), request(url_for(endpoint, pk=MISSING_PK))
+                if response.status_code != missing.status_code:
+                    failures.append(
+                        f"{verb} {url}: {response.status_code}, "
+                        f"but {missing.status_code} for a missing id"
+                    )
+                # OPTIONS may answer 200 (the allowed methods) without looking the id up; every
+                # other verb must refuse.
+                if verb != "options" and response.status_code not in {403, 404, 405}:
+                    failures.append(f"{verb} {url}: {response.status_code}")
+                if leaked := found(response_texts(response), [SENTINELS[branch]]):
+                    failures.append(f"{verb} {url}: contains {leaked}")
+    assert not failures, "\n".join(failures)
+    assert db_state() == before
+
+
+# --- leaks: every GET as every persona, with filters aimed at the other branch ---------------
+
+
+def query_variants(fed: Federation, branches: Sequence[str]) -> Iterator[dict[str, Any]]:
+    yield {"q": "哨兵"}
+    yield {"per_page": "200", "sort": "name"}
+    for branch in branches:
+        town, union = (fed.town_a, fed.union_a1) if branch == "a" else (fed.town_b, fed.union_b1)
+        yield {"q": SENTINELS[branch][-1]}  # "甲": matches the branch, yet echoing it is no leak
+        yield {"org": town.pk}
+        yield {"org": union.pk}
+        yield {"town": town.pk}
+        yield {"union": union.pk}
+        yield {"org": union.pk, "town": town.pk, "q": "哨兵"}
+
+
+def leak_requests(
+    fed: Federation, endpoint: Endpoint, branches: Sequence[str]
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, str]]]:
+    """(method, url, query, headers) of every request the sweep makes to one endpoint."""
+    if endpoint.takes_pk:
+        for branch in branches:
+            for obj in targets(fed, endpoint, branch):
+                yield "get", url_for(endpoint, obj), {}, {}
+        return
+    url = url_for(endpoint)
+    yield "get", url, {}, {}
+    yield "options", url, {}, {}  # DRF describes endpoints on OPTIONS
+    if endpoint.is_listing:
+        for query in query_variants(fed, branches):
+            yield "get", url, query, {}
+    if endpoint.name == "search":
+        yield "get", url, {"q": "哨兵"}, {"HTTP_HX_REQUEST": "true"}  # the top bar's fragment
+    if endpoint.is_api and "format" not in endpoint.params:
+        yield "get", url, {"format": "api"}, {}  # DRF's browsable HTML page, with a filter form
+    if endpoint.name == "api-schema":
+        yield "get", url, {"format": "json"}, {}
+
+
+LEAK_CASES = [
+    ("town_b_cadre", ("a",)),
+    ("town_a_cadre", ("b",)),
+    ("chair_a1", ("b",)),
+    ("no_org", ("a", "b")),
+    ("auditor", ("a", "b")),
+    (ANONYMOUS, ("a", "b")),
+]
+
+
+@pytest.mark.parametrize(("persona", "branches"), LEAK_CASES)
+def test_no_response_carries_another_branchs_sentinel(
+    federation: Federation, login: Callable[[str], Client], persona: str, branches: tuple[str, ...]
+) -> None:
+    client = client_for(persona, login)
+    sentinels = [SENTINELS[b] for b in branches]
+    failures = []
+    requests = 0
+    for endpoint in endpoints():
+        for method, url, query, headers in leak_requests(federation, endpoint, branches):
+            if method == "get":
+                response = client.get(url, query, **headers)  # type: ignore[arg-type]
+            else:
+                response = getattr(client, method)(url, **headers)
+            requests += 1
+            where = f"{method.upper()} {url} {query}"
+            if response.status_code >= 500:
+                failures.append(f"{where}: {response.status_code}")
+            if leaked := found(response_texts(response), sentinels):
+                failures.append(f"{where}: {response.status_code} contains {leaked}")
+    assert requests > 50
+    assert not failures, f"{persona} received other branches' records:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize(("persona", "branch"), [("town_b_cadre", "a"), ("town_a_cadre", "b")])
+def test_filters_aimed_at_the_other_town_do_not_widen_the_result(
+    federation: Federation, login: Callable[[str], Client], persona: str, branch: str
+) -> None:
+    client = login(persona)
+    own = {
+        record.slug: {
+            o.pk for o in record.model._default_manager.all() if sees(federation, persona, o)
+        }
+        for record in registry
+    }
+    for record in registry:
+        api = reverse(f"api-{record.slug}-list")
+        for query in query_variants(federation, [branch]):
+            response = client.get(api, query)
+            assert response.status_code in {200, 400}, (record.slug, query)
+            if response.status_code == 200:
+                assert {row["id"] for row in response.json()["results"]} <= own[record.slug]
+            page = client.get(reverse(record.url_name("list")), query)
+            assert page.status_code == 200
+            assert not found(response_texts(page), [SENTINELS[branch]]), (record.slug, query)
+
+
+@pytest.mark.parametrize(
+    ("persona", "branch"), [("town_a_cadre", "a"), ("town_b_cadre", "b"), ("chair_a1", "a")]
+)
+def test_sentinels_are_found_where_they_belong(
+    federation: Federation, login: Callable[[str], Client], persona: str, branch: str
+) -> None:
+    """The control: the same reading finds a branch's sentinel for its own users (so the sweep
+    above is not passing because it reads nothing), in HTML, JSON (escaped or not) and xlsx."""
+    client = login(persona)
+    sentinel = [SENTINELS[branch]]
+    own = federation.branch_objects(branch)
+    for record in registry:
+        obj = own[record.slug]
+        urls = [
+            (reverse(record.url_name("list")), {}),
+            (reverse(record.url_name("list")), {"q": "哨兵"}),
+            (reverse(record.url_name("autocomplete")), {"q": "哨兵"}),
+            (reverse(record.url_name("detail"), args=[obj.pk]), {}),
+            (reverse(f"api-{record.slug}-list"), {}),
+            (reverse(f"api-{record.slug}-list", kwargs={"format": "json"}), {}),
+            (reverse(f"api-{record.slug}-list"), {"format": "api"}),
+            (reverse(f"api-{record.slug}-detail", args=[obj.pk]), {}),
+            (reverse("search"), {"q": "哨兵"}),
+        ]
+        for url, query in urls:
+            response = client.get(url, query)
+            assert response.status_code == 200, (url, query)
+            assert found(response_texts(response), sentinel), (url, query)
+        export = client.get(reverse(record.url_name("export")))
+        assert export.status_code == 200
+        rows = (
+            CalamineWorkbook.from_filelike(io.BytesIO(b"".join(export.streaming_content)))  # type: ignore[attr-defined]
+            .get_sheet_by_index(0)
+            .to_python()
+        )
+        assert any(sentinel[0] in str(cell) for row in rows[2:] for cell in row), record.slug
+
+
+# --- forms refuse an organisation outside the subtree ----------------------------------------
+
+
+def enterprise_payload(
+    town: Organization, union: Organization | None = None, name: str = "新建企业"
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "uscc": "",
+        "industry": "C",
+        "ownership": "private",
+        "employee_count": "10",
+        "town": town.pk,
+        "union": union.pk if union else "",
+    }
+
+
+def org_payload(
+    parent: Organization, code: str, name: str, kind: str = "grassroots"
+) -> dict[str, Any]:
+    return {
+        "parent": parent.pk,
+        "code": code,
+        "name": name,
+        "kind": kind,
+        "founded_on": "",
+        "uscc": "",
+        "address": "",
+        "chair": "",
+        "phone": "",
+    }
+
+
+def edit_payload(fed: Federation, obj: Any) -> dict[str, Any]:
+    """A form post that would really change `obj` if the view let it through."""
+    if isinstance(obj, Enterprise):
+        return enterprise_payload(obj.town, obj.union, name="已被改名")
+    if isinstance(obj, Organization):
+        parent = Organization.objects.get_parent(obj) or obj
+        return org_payload(parent, obj.code, "已被改名", obj.kind)
+    return {"name": "已被改名"}  # a later record type: any post; db_state() notes no change
+
+
+def test_forms_refuse_an_organisation_outside_the_subtree(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    fed = federation
+    client = login("town_b_cadre")
+    enterprises, orgs = reverse("enterprises-create"), reverse("orgs-create")
+    before = db_state()
+    refused = [
+        (enterprises, enterprise_payload(fed.town_a)),
+        (enterprises, enterprise_payload(fed.town_a, fed.union_a1)),
+        (enterprises, enterprise_payload(fed.town_b, fed.union_a1)),
+        (orgs, org_payload(fed.town_a, "X-1", "越权工会")),
+        (orgs, org_payload(fed.union_a1, "X-2", "越权分工会")),
+        (
+            reverse("enterprises-update", args=[fed.enterprise_b.pk]),
+            enterprise_payload(fed.town_a, None, fed.enterprise_b.name),
+        ),
+        (
+            reverse("orgs-update", args=[fed.union_b1.pk]),
+            org_payload(fed.town_a, fed.union_b1.code, fed.union_b1.name),
+        ),
+    ]
+    for url, data in refused:
+        response = client.post(url, data)
+        assert response.status_code == 400, (url, data)
+        assert not found(response_texts(response), [SENTINEL_A]), (url, data)
+    # The read-only API takes no writes at all.
+    for record in registry:
+        api = reverse(f"api-{record.slug}-list")
+        assert client.post(api, {"name": "x", "town": fed.town_a.pk}).status_code == 405
+    assert db_state() == before
+
+    # The control: the same posts inside town B go through, so the refusals were about scope.
+    n_enterprises, n_orgs = Enterprise.objects.count(), Organization.objects.count()
+    assert client.post(enterprises, enterprise_payload(fed.town_b, fed.union_b1)).status_code == 302
+    assert client.post(orgs, org_payload(fed.town_b, "B-9", "新建工会")).status_code == 302
+    assert (Enterprise.objects.count(), Organization.objects.count()) == (
+        n_enterprises + 1,
+        n_orgs + 1,
+    )

@@ -1,0 +1,124 @@
+"""Query-count guards: pages cost the same number of queries with 3 rows as with 30.
+
+Each page is requested once to warm per-process caches (content types, permissions), measured,
+then measured again after 25 more organisations and 25 more enterprises are added inside town A.
+An N+1 shows up as a difference; the ceiling catches a page that is merely wasteful.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from gonghui.core.identifiers import make_uscc
+from gonghui.core.registry import registry
+from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
+from tests.conftest import Federation
+
+pytestmark = pytest.mark.django_db
+
+CEILING = 15
+MORE = 25
+
+
+def pages(fed: Federation) -> dict[str, str]:
+    urls = {
+        "org-tree": reverse("org-tree"),
+        "org-tree-children(town_a)": reverse("org-tree-children", args=[fed.town_a.pk]),
+        "org-tree-children(union_a1)": reverse("org-tree-children", args=[fed.union_a1.pk]),
+        "home": reverse("home"),
+        "search": reverse("search") + "?q=哨兵",
+    }
+    for record in registry:
+        obj = fed.branch_objects("a")[record.slug]
+        urls[f"{record.slug} list"] = reverse(record.url_name("list"))
+        urls[f"{record.slug} list ?per_page=100"] = (
+            reverse(record.url_name("list")) + "?per_page=100"
+        )
+        urls[f"{record.slug} export"] = reverse(record.url_name("export"))
+        urls[f"{record.slug} autocomplete"] = reverse(record.url_name("autocomplete")) + "?q=哨兵"
+        urls[f"{record.slug} detail"] = reverse(record.url_name("detail"), args=[obj.pk])
+        urls[f"{record.slug} API list"] = reverse(f"api-{record.slug}-list")
+    urls["orgs detail(town_a)"] = reverse("orgs-detail", args=[fed.town_a.pk])
+    return urls
+
+
+def count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        if response.streaming:
+            # Consuming the stream lets the test client close the response (and the file).
+            b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert response.status_code == 200, url
+    return len(queries.captured_queries)
+
+
+def grow_town_a(fed: Federation) -> None:
+    """25 unions and 25 enterprises more in town A, spread over several parents and owners."""
+    rng = random.Random(11)
+    new_orgs = []
+    for i in range(MORE):
+        parent = Organization.objects.get(pk=(fed.town_a if i % 2 else fed.union_a1).pk)
+        kind = OrgKind.JOINT if i % 5 == 0 and parent.kind == OrgKind.TOWN else OrgKind.GRASSROOTS
+        new_orgs.append(
+            Organization.objects.add_child(
+                parent,
+                instance=Organization(
+                    code=f"A-N{i}",
+                    name=f"新增工会{i}",
+                    kind=kind,
+                    phone="13800138000",
+                    uscc=make_uscc(rng, prefix="81"),
+                ),
+            )
+        )
+    for i in range(MORE):
+        union = new_orgs[i] if i % 3 else None
+        Enterprise(
+            name=f"新增企业{i}",
+            uscc=make_uscc(rng),
+            industry=Industry.C,
+            ownership=Ownership.PRIVATE,
+            employee_count=10 + i,
+            is_key=bool(i % 2),
+            town=fed.town_a,
+            union=union,
+        ).save()
+
+
+@pytest.mark.parametrize("persona", ["city_admin", "town_a_cadre"])
+def test_query_counts_do_not_grow_with_rows(
+    federation: Federation, login: Callable[[str], Client], persona: str
+) -> None:
+    client = login(persona)
+    urls = pages(federation)
+    for url in urls.values():
+        count(client, url)  # warm up
+    few = {name: count(client, url) for name, url in urls.items()}
+    grow_town_a(federation)
+    many = {name: count(client, url) for name, url in urls.items()}
+
+    grew = {name: (few[name], many[name]) for name in urls if few[name] != many[name]}
+    assert not grew, f"queries grow with rows (N+1?) — {{page: (few, many)}}: {grew}"
+    over = {name: n for name, n in many.items() if n > CEILING}
+    assert not over, f"more than {CEILING} queries: {over}"
+
+
+def test_the_pages_really_show_more_rows(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    """The guard above is only meaningful if the added rows are on the measured pages."""
+    client = login("city_admin")
+    grow_town_a(federation)
+    for record in registry:
+        data: Any = client.get(reverse(f"api-{record.slug}-list")).json()
+        assert data["count"] >= MORE
+    children = client.get(reverse("org-tree-children", args=[federation.town_a.pk]))
+    assert children.content.decode().count("新增工会") > 10
