@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "gonghui.core",
     "gonghui.accounts",
     "gonghui.orgs",
+    "gonghui.people",
     "gonghui.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -179,6 +180,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = GONGHUI_ENV == "test"
+if WHITENOISE_USE_FINDERS:
+    # Tests serve straight from the finders; an empty root keeps whitenoise from warning.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

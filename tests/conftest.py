@@ -7,6 +7,7 @@ union A2; in B a grassroots union B1. Every record whose name contains a branch'
 
 from __future__ import annotations
 
+import datetime
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from django.test import Client
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
-from gonghui.core.identifiers import make_uscc
+from gonghui.core.identifiers import make_id_number, make_uscc
 from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
+from gonghui.people import actions as people_actions
+from gonghui.people.models import BenefitCard, Membership, Person
 
 SENTINEL_A = "哨兵甲"
 SENTINEL_B = "哨兵乙"
@@ -38,12 +41,20 @@ class Federation:
     enterprise_a: Enterprise
     enterprise_a_town: Enterprise
     enterprise_b: Enterprise
+    person_a: Person
+    person_b: Person
+    member_a: Membership
+    member_b: Membership
+    card_a: BenefitCard
+    card_b: BenefitCard
 
     def branch_objects(self, branch: str) -> dict[str, Any]:
         """The sentinel record of each registered record type in a branch ('a' or 'b')."""
         if branch == "a":
-            return {"orgs": self.union_a1, "enterprises": self.enterprise_a}
-        return {"orgs": self.union_b1, "enterprises": self.enterprise_b}
+            return {"orgs": self.union_a1, "enterprises": self.enterprise_a,
+                    "people": self.person_a, "members": self.member_a, "cards": self.card_a}
+        return {"orgs": self.union_b1, "enterprises": self.enterprise_b,
+                "people": self.person_b, "members": self.member_b, "cards": self.card_b}
 
 
 def _org(
@@ -78,6 +89,19 @@ def _enterprise(
     return enterprise
 
 
+def make_member(name: str, union: Organization, rng: random.Random, *,
+                mobile: str = "13912345678", enrolled_on: datetime.date | None = None,
+                birth: datetime.date = datetime.date(1990, 3, 7)) -> Membership:
+    """A person enrolled in a union through the enrolment action, as a cadre would."""
+    person = Person(
+        id_number=make_id_number(rng, area_code="370285", birth_date=birth, sex="M"),
+        name=name, sex="M", birth_date=birth, mobile=mobile, org=union,
+    )
+    person.save()
+    return people_actions.enrol(person=person, union=union,
+                                enrolled_on=enrolled_on or datetime.date(2018, 3, 1))
+
+
 @pytest.fixture
 def federation(db: Any) -> Federation:
     rng = random.Random(7)
@@ -88,6 +112,15 @@ def federation(db: Any) -> Federation:
     union_a1a = _org(union_a1, "A-1-1", f"{SENTINEL_A}机械厂一车间分工会", OrgKind.GRASSROOTS, rng)
     union_a2 = _org(town_a, "A-2", f"{SENTINEL_A}工业园联合工会", OrgKind.JOINT, rng)
     union_b1 = _org(town_b, "B-1", f"{SENTINEL_B}纺织厂工会", OrgKind.GRASSROOTS, rng)
+    member_a = make_member(f"{SENTINEL_A}张三", union_a1, rng)
+    member_b = make_member(f"{SENTINEL_B}李四", union_b1, rng, mobile="13787654321")
+    # Issued through union A1, so that every branch-A record is in the chair's subtree too.
+    card_a = BenefitCard(number=f"{SENTINEL_A}卡0001", person=member_a.person, org=union_a1,
+                         issued_on=datetime.date(2018, 4, 1))
+    card_a.save()
+    card_b = BenefitCard(number=f"{SENTINEL_B}卡0001", person=member_b.person, org=town_b,
+                         issued_on=datetime.date(2018, 4, 1))
+    card_b.save()
     return Federation(
         city=city,
         town_a=town_a,
@@ -99,6 +132,8 @@ def federation(db: Any) -> Federation:
         enterprise_a=_enterprise(f"{SENTINEL_A}机械有限公司", town_a, union_a1, rng, 120),
         enterprise_a_town=_enterprise(f"{SENTINEL_A}小作坊", town_a, None, rng, 8),
         enterprise_b=_enterprise(f"{SENTINEL_B}纺织有限公司", town_b, union_b1, rng, 300),
+        person_a=member_a.person, person_b=member_b.person, member_a=member_a,
+        member_b=member_b, card_a=card_a, card_b=card_b,
     )
 
 

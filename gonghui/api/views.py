@@ -38,12 +38,19 @@ class RecordViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def viewset_for(record: RecordType) -> type[RecordViewSet]:
-    fields = ["id", *(c.name for c in record.table.columns if "__" not in c.name)]
+    columns = record.table.columns
+    fields = ["id", *(c.name for c in columns)]
+    # A column across a relation (`person__name`) is a read-only field of the same name.
+    related = {
+        c.name: serializers.ReadOnlyField(source=c.name.replace("__", "."))
+        for c in columns
+        if "__" in c.name
+    }
     meta = type("Meta", (), {"model": record.model, "fields": fields})
     serializer = type(
         f"{record.model.__name__}Serializer",
         (RecordSerializer,),
-        {"Meta": meta, "record_type": record},
+        {"Meta": meta, "record_type": record, **related},
     )
     return type(
         f"{record.model.__name__}ViewSet",

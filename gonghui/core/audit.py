@@ -103,7 +103,6 @@ def record(
         action=action,
         object_type=object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
         outcome=outcome,
         changes=changes or {},
     )

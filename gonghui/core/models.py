@@ -155,7 +155,8 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
-    """One audited event. Append-only; holds object ids, never ID numbers, phones or secrets."""
+    """One audited event. Append-only; names objects by type and id only, and never holds
+    ID numbers, phones or secrets (field diffs mask sensitive fields)."""
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -171,7 +172,6 @@ class AuditEntry(models.Model):
     action = models.CharField(_("操作"), max_length=32, choices=AuditAction.choices, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=100, blank=True, db_index=True)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
-    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     outcome = models.CharField(
         _("结果"), max_length=16, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
     )

@@ -41,6 +41,10 @@ class RecordView(View):
     action = "view"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "pk" in kwargs:
+            # Scope before permission: a record outside the subtree is a 404 whatever the verb
+            # and whatever the user's rights, exactly like an id that does not exist.
+            self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         if not request.user.has_perm(self.record_type.perm(self.action)):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -49,9 +53,7 @@ class RecordView(View):
         return self.record_type.base_queryset(self.request.user)
 
     def get_object(self) -> Any:
-        # The scoped queryset, never the model: out-of-subtree ids are indistinguishable from
-        # ids that do not exist.
-        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return self.object
 
     def context(self, **extra: Any) -> dict[str, Any]:
         record = self.record_type

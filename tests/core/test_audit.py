@@ -89,7 +89,6 @@ def row_text(entry: AuditEntry) -> str:
             entry.action,
             entry.object_type,
             entry.object_id,
-            entry.object_repr,
             entry.outcome,
             str(entry),
             json.dumps(entry.changes, ensure_ascii=False),

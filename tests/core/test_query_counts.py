@@ -7,6 +7,7 @@ An N+1 shows up as a difference; the ceiling catches a page that is merely waste
 
 from __future__ import annotations
 
+import datetime
 import random
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,8 @@ from django.urls import reverse
 from gonghui.core.identifiers import make_uscc
 from gonghui.core.registry import registry
 from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
-from tests.conftest import Federation
+from gonghui.people.models import BenefitCard
+from tests.conftest import Federation, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +93,10 @@ def grow_town_a(fed: Federation) -> None:
             town=fed.town_a,
             union=union,
         ).save()
+    for i in range(MORE):
+        member = make_member(f"新增会员{i}", new_orgs[i], rng, mobile=f"139{i:08d}")
+        BenefitCard(number=f"新卡{i}", person=member.person, org=fed.town_a,
+                    issued_on=datetime.date(2018, 5, 1)).save()
 
 
 @pytest.mark.parametrize("persona", ["city_admin", "town_a_cadre"])

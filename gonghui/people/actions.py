@@ -1,0 +1,118 @@
+"""Membership workflows: enrol, transfer (会籍转接) and leave — atomic and audited."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+
+from gonghui.core import audit
+from gonghui.core.models import AuditAction
+from gonghui.orgs.models import UNION_KINDS, Organization
+from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person
+
+
+def _require_union(union: Organization) -> None:
+    if union.kind not in UNION_KINDS:
+        raise ValidationError("会员只能加入基层工会或联合工会")
+
+
+def _claim_active(person: Person) -> Membership | None:
+    # Lock the active membership so two concurrent transfers cannot both end it.
+    return (
+        Membership.objects.select_for_update()
+        .filter(person=person, status=MembershipStatus.ACTIVE)
+        .first()
+    )
+
+
+def find_person(id_number: str) -> Person | None:
+    """The one person with this ID number, wherever they are on record.
+
+    The person index is global on purpose: whoever enters a human who is already on record
+    links to that row instead of making a second copy. Callers show nothing of the row to a
+    user outside its subtree beyond "already on record".
+    """
+    return Person.objects.filter(id_number=id_number).first()
+
+
+@transaction.atomic
+def enrol(
+    *,
+    person: Person,
+    union: Organization,
+    enrolled_on: datetime.date,
+    card_number: str = "",
+    user: Any = None,
+    request: HttpRequest | None = None,
+) -> Membership:
+    """Start a membership; refused while the person is an active member anywhere."""
+    _require_union(union)
+    if _claim_active(person) is not None:
+        raise ValidationError("该人员已有有效会籍；如需转到本工会，请办理转会")
+    membership = Membership.objects.create(
+        person=person, org=union, enrolled_on=enrolled_on, card_number=card_number
+    )
+    person.org = union
+    person.save(update_fields=["org", "updated_at"])
+    audit.record(AuditAction.CREATE, request=request, user=user, obj=membership,
+                 changes={"action": "enrol", "union": union.code})
+    return membership
+
+
+@transaction.atomic
+def transfer(
+    *,
+    person: Person,
+    to_union: Organization,
+    on: datetime.date,
+    card_number: str = "",
+    user: Any = None,
+    request: HttpRequest | None = None,
+) -> Membership:
+    """End the active membership and start one in `to_union`, both or neither."""
+    _require_union(to_union)
+    current = _claim_active(person)
+    if current is None:
+        raise ValidationError("该人员没有有效会籍，无法转会；请办理入会")
+    if current.org_id == to_union.pk:
+        raise ValidationError("该人员已是本工会会员")
+    if on < current.enrolled_on:
+        raise ValidationError("转会日期不能早于原入会日期")
+    current.status = MembershipStatus.TRANSFERRED
+    current.ended_on = on
+    current.save(update_fields=["status", "ended_on", "updated_at"])
+    new = Membership.objects.create(
+        person=person, org=to_union, enrolled_on=on, joined_by=JoinedBy.TRANSFER,
+        card_number=card_number or current.card_number,
+    )
+    person.org = to_union
+    person.save(update_fields=["org", "updated_at"])
+    audit.record(AuditAction.UPDATE, request=request, user=user, obj=new,
+                 changes={"action": "transfer", "from": current.pk, "to_union": to_union.code})
+    return new
+
+
+@transaction.atomic
+def leave(
+    *,
+    person: Person,
+    on: datetime.date,
+    user: Any = None,
+    request: HttpRequest | None = None,
+) -> Membership:
+    """End the active membership (退会)."""
+    current = _claim_active(person)
+    if current is None:
+        raise ValidationError("该人员没有有效会籍")
+    if on < current.enrolled_on:
+        raise ValidationError("退会日期不能早于入会日期")
+    current.status = MembershipStatus.LEFT
+    current.ended_on = on
+    current.save(update_fields=["status", "ended_on", "updated_at"])
+    audit.record(AuditAction.UPDATE, request=request, user=user, obj=current,
+                 changes={"action": "leave", "ended_on": str(on)})
+    return current

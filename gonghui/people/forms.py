@@ -1,0 +1,100 @@
+"""Forms for people and members: the ID number decides sex and birth date; members are enrolled
+or transferred through the named actions, never by writing a membership row directly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.forms import RecordForm
+from gonghui.core.identifiers import IdentifierError, check_id_number, check_mobile
+from gonghui.orgs.models import UNION_KINDS
+from gonghui.people import actions
+from gonghui.people.models import Membership, Person
+
+
+def clean_id(value: str) -> Any:
+    try:
+        return check_id_number(value)
+    except IdentifierError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def clean_phone(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return check_mobile(value)
+    except IdentifierError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class PersonForm(RecordForm):
+    def clean_id_number(self) -> str:
+        info = clean_id(self.cleaned_data["id_number"])
+        self.instance.sex = info.sex
+        self.instance.birth_date = info.birth_date
+        return str(info.number)
+
+    def clean_mobile(self) -> str:
+        return clean_phone(self.cleaned_data.get("mobile", ""))
+
+
+class MemberForm(RecordForm):
+    """New member: who (found by ID number, or created) and which union; edit: the card only."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(label=_("身份证号"), max_length=18)
+    mobile = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    transfer = forms.BooleanField(label=_("从其他工会转入（转会）"), required=False)
+
+    field_order = ["name", "id_number", "mobile", "org", "enrolled_on", "card_number", "transfer"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        org = self.fields["org"]
+        assert isinstance(org, forms.ModelChoiceField)
+        org.queryset = org.queryset.filter(kind__in=UNION_KINDS)  # type: ignore[union-attr]
+        org.label = _("所属工会")
+        if self.instance.pk is not None:
+            for name in ("name", "id_number", "mobile", "transfer", "org"):
+                del self.fields[name]
+
+    def clean_id_number(self) -> Any:
+        return clean_id(self.cleaned_data["id_number"])
+
+    def clean_mobile(self) -> str:
+        return clean_phone(self.cleaned_data.get("mobile", ""))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        info = data.get("id_number")
+        if self.instance.pk is None and info is not None:
+            person = actions.find_person(info.number)
+            if person is not None and person.name != data.get("name"):
+                self.add_error("name", _("姓名与系统中该身份证号登记的姓名不一致"))
+            data["person"] = person
+        return data
+
+    @transaction.atomic
+    def save(self, commit: bool = True) -> Membership:
+        if self.instance.pk is not None:
+            return super().save(commit)  # type: ignore[no-any-return]
+        data = self.cleaned_data
+        info = data["id_number"]
+        person = data["person"] or Person(
+            id_number=info.number, name=data["name"], sex=info.sex, birth_date=info.birth_date,
+            org=data["org"],
+        )
+        if data.get("mobile"):
+            person.mobile = data["mobile"]
+        person.save()
+        if data.get("transfer"):
+            return actions.transfer(person=person, to_union=data["org"], on=data["enrolled_on"],
+                                    card_number=data["card_number"], user=self.user)
+        return actions.enrol(person=person, union=data["org"], enrolled_on=data["enrolled_on"],
+                             card_number=data["card_number"], user=self.user)

@@ -1,0 +1,291 @@
+"""The member-roll import (template `members`): people and their memberships in one sheet.
+
+An existing person (same ID number) is updated and linked, never duplicated. Enrolling someone
+who is an active member elsewhere is refused unless the row asks for a transfer (转会 = 是).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from gonghui.core.bulk import LOOKUP_CHUNK, chunked, insert_rows
+from gonghui.core.dates import DateParseError, parse_date
+from gonghui.core.identifiers import IdentifierError, check_id_number, check_mobile
+from gonghui.core.imports import (
+    CellError,
+    ImportColumn,
+    ImportContext,
+    ImportSpec,
+    Row,
+    WriteResult,
+    text,
+)
+from gonghui.core.pinyin import initials
+from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
+from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS, CodeTable, UnknownCode
+from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person
+
+YES = {"是", "y", "yes", "true", "1", "√"}
+NO = {"否", "n", "no", "false", "0", ""}
+
+
+def parse_name(value: Any) -> str:
+    name = "".join(str(value).split())  # "张 三" as typed with a space is still 张三
+    if not 1 < len(name) <= 50:
+        raise CellError("长度应为2至50个字")
+    return name
+
+
+def parse_id_number(value: Any) -> Any:
+    try:
+        return check_id_number(value)
+    except IdentifierError as exc:
+        raise CellError(str(exc)) from exc
+
+
+def parse_mobile(value: Any) -> str:
+    try:
+        return check_mobile(value)
+    except IdentifierError as exc:
+        raise CellError(str(exc)) from exc
+
+
+def parse_day(value: Any) -> datetime.date:
+    try:
+        return parse_date(value)
+    except DateParseError as exc:
+        raise CellError(str(exc)) from exc
+
+
+def parse_yes_no(value: Any) -> bool:
+    word = text(value).lower()
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise CellError("应填“是”或“否”")
+
+
+def code_parser(table: CodeTable) -> Any:
+    def parse(value: Any) -> str:
+        try:
+            return table.lookup(value)
+        except (UnknownCode, KeyError) as exc:
+            raise CellError(str(exc.args[0]) if exc.args else "不是有效的代码") from exc
+
+    return parse
+
+
+class MemberImport(ImportSpec):
+    slug = "members"
+    title = "会员花名册导入模板"
+    instructions = (
+        "填表说明：1. 红色列为必填；2. 身份证号、手机号请按文本填写（本模板已设为文本格式）；"
+        "3. 日期可写作 1990-01-01、1990.1.1、1990/1/1 或 1990年1月1日；"
+        "4. 所属工会编码须是您管辖范围内的基层工会或联合工会；"
+        "5. 已在其他工会的会员，须在“转会”列填“是”方可转入。"
+    )
+    columns = (
+        ImportColumn("姓名", "name", parse_name, required=True, width=10),
+        ImportColumn("身份证号", "id", parse_id_number, required=True, as_text=True, width=22),
+        ImportColumn("手机号", "mobile", parse_mobile, as_text=True, width=14),
+        ImportColumn("所属工会编码", "union", text, required=True, as_text=True, width=14),
+        ImportColumn("入会日期", "enrolled_on", parse_day, required=True, width=12,
+                     note="入会日期格式如 2018-05-01"),
+        ImportColumn("民族", "ethnicity", code_parser(ETHNICITY),
+                     choices=[label for _, label in ETHNICITY.choices], width=10),
+        ImportColumn("学历", "education", code_parser(EDUCATION),
+                     choices=[label for _, label in EDUCATION.choices], width=12),
+        ImportColumn("政治面貌", "political_status", code_parser(POLITICAL_STATUS),
+                     choices=[label for _, label in POLITICAL_STATUS.choices], width=14),
+        ImportColumn("工作单位", "employer", text, width=28),
+        ImportColumn("是否农民工", "is_migrant", parse_yes_no, choices=["是", "否"], width=10),
+        ImportColumn("会员卡号", "card_number", text, as_text=True, width=16),
+        ImportColumn("转会", "transfer", parse_yes_no, choices=["是", "否"], width=8),
+    )
+
+    def check(self, rows: list[Row], context: ImportContext) -> None:
+        state = context.cache
+        if "unions" not in state:
+            # Every union the importer may enrol into, once per import: codes outside the
+            # subtree read exactly like codes that do not exist.
+            state["unions"] = {
+                org.code: org
+                for org in Organization.objects.visible_to(context.user).filter(
+                    kind__in=UNION_KINDS
+                ).only("id", "code", "path", "kind")
+            }
+            state["seen"] = {}
+            state["today"] = timezone.localdate()
+        unions: dict[str, Organization] = state["unions"]
+        seen: dict[str, int] = state["seen"]
+        today: datetime.date = state["today"]
+
+        candidates = []
+        for row in rows:
+            values = row.values
+            info = values.get("id")
+            union = unions.get(values.get("union") or "")
+            if values.get("union") and union is None:
+                row.reject("所属工会编码",
+                           f"“所属工会编码”{values['union']}不存在，或不是您管辖范围内的基层工会")
+            values["union"] = union
+            enrolled_on = values.get("enrolled_on")
+            if enrolled_on is not None:
+                if enrolled_on > today:
+                    row.reject("入会日期", "“入会日期”不能晚于今天")
+                elif info is not None and enrolled_on < info.birth_date:
+                    row.reject("入会日期", "“入会日期”不能早于出生日期")
+            if info is None:
+                continue
+            for warning in info.warnings:
+                context.warnings.append(f"第{row.number}行：{warning}")
+            first = seen.get(info.number)
+            if first is not None:
+                row.reject("身份证号", f"“身份证号”与第{first}行重复")
+                continue
+            seen[info.number] = row.number
+            if row.ok:
+                candidates.append(row)
+        self._match_existing(candidates)
+        self._match_employers([r for r in rows if r.ok], context)
+
+    def _match_existing(self, rows: list[Row]) -> None:
+        by_number = {row.values["id"].number: row for row in rows}
+        people: dict[str, dict[str, Any]] = {}
+        for part in chunked(list(by_number), LOOKUP_CHUNK):
+            for person_id, id_number, name in Person.objects.filter(
+                id_number__in=part
+            ).values_list("id", "id_number", "name"):
+                people[id_number] = {"id": person_id, "name": name}
+        active: dict[int, dict[str, Any]] = {}
+        ids = [p["id"] for p in people.values()]
+        for part in chunked(ids, LOOKUP_CHUNK):
+            for pk, person_id, org_id, enrolled_on in Membership.objects.filter(
+                person_id__in=part, status=MembershipStatus.ACTIVE
+            ).values_list("id", "person_id", "org_id", "enrolled_on"):
+                active[person_id] = {"id": pk, "org_id": org_id, "enrolled_on": enrolled_on}
+        for number, row in by_number.items():
+            values = row.values
+            person = people.get(number)
+            values["person_id"] = person["id"] if person else None
+            values["current"] = None
+            if person is None:
+                continue
+            if person["name"] != values["name"]:
+                row.reject("姓名", "“姓名”与系统中该身份证号登记的姓名不一致")
+                continue
+            current = active.get(person["id"])
+            if current is None:
+                continue
+            if current["org_id"] == values["union"].pk:
+                values["current"] = current  # already a member here: update the person only
+            elif not values.get("transfer"):
+                row.reject("转会", "该人员已在其他工会有有效会籍；如需转入，请在“转会”列填“是”")
+            elif values["enrolled_on"] < current["enrolled_on"]:
+                row.reject("入会日期", "“入会日期”（转入日期）不能早于原会籍的入会日期")
+            else:
+                values["current"] = current
+
+    def _match_employers(self, rows: list[Row], context: ImportContext) -> None:
+        names = {row.values["employer"] for row in rows if row.values.get("employer")}
+        if not names:
+            return
+        found: dict[str, int] = {}
+        for part in chunked(sorted(names), LOOKUP_CHUNK):
+            found.update(
+                Enterprise.objects.visible_to(context.user)
+                .filter(name__in=part)
+                .values_list("name", "id")
+            )
+        for row in rows:
+            row.values["employer_id"] = found.get(row.values.get("employer") or "")
+
+    def write(self, rows: list[Row], context: ImportContext) -> WriteResult:
+        result = WriteResult()
+        new_people = [r for r in rows if r.values["person_id"] is None]
+        existing = [r for r in rows if r.values["person_id"] is not None]
+        insert_rows(
+            Person,
+            ["id_number", "name", "name_initials", "id_tail", "sex", "birth_date", "mobile",
+             "ethnicity", "education", "political_status", "employer_id", "employer_name",
+             "is_migrant", "org", "org_path"],
+            (self._person_tuple(r) for r in new_people),
+        )
+        numbers = [r.values["id"].number for r in new_people]
+        ids: dict[str, int] = {}
+        for part in chunked(numbers, LOOKUP_CHUNK):
+            ids.update(Person.objects.filter(id_number__in=part).values_list("id_number", "id"))
+        for row in new_people:
+            row.values["person_id"] = ids[row.values["id"].number]
+        result.created = len(new_people)
+
+        self._update_people(existing)
+        result.updated = len(existing)
+
+        # Transfers: end the old memberships, then start the new ones below.
+        moving = [r for r in existing if r.values["current"]
+                  and r.values["current"]["org_id"] != r.values["union"].pk]
+        for row in moving:
+            row.values["joined_by"] = JoinedBy.TRANSFER
+        ending = Membership.objects.filter(pk__in=[r.values["current"]["id"] for r in moving])
+        by_id = {m.pk: m for m in ending}
+        for row in moving:
+            membership = by_id[row.values["current"]["id"]]
+            membership.status = MembershipStatus.TRANSFERRED
+            membership.ended_on = row.values["enrolled_on"]
+        Membership.objects.bulk_update(by_id.values(), ["status", "ended_on"], batch_size=1000)
+
+        starting = [r for r in rows if not r.values["current"] or "joined_by" in r.values]
+        insert_rows(
+            Membership,
+            ["person", "org", "org_path", "enrolled_on", "joined_by", "status", "card_number"],
+            (
+                (r.values["person_id"], r.values["union"].pk, r.values["union"].path,
+                 r.values["enrolled_on"],
+                 r.values.get("joined_by", JoinedBy.ENROLMENT),
+                 MembershipStatus.ACTIVE, r.values.get("card_number") or "")
+                for r in starting
+            ),
+        )
+        return result
+
+    @staticmethod
+    def _person_tuple(row: Row) -> tuple[Any, ...]:
+        v = row.values
+        info = v["id"]
+        employer_id = v.get("employer_id")
+        return (
+            info.number, v["name"], initials(v["name"])[:50], info.number[-4:], info.sex,
+            info.birth_date, v.get("mobile") or "", v.get("ethnicity") or "",
+            v.get("education") or "", v.get("political_status") or "", employer_id,
+            "" if employer_id else (v.get("employer") or ""), bool(v.get("is_migrant")),
+            v["union"].pk, v["union"].path,
+        )
+
+    @staticmethod
+    def _update_people(rows: list[Row]) -> None:
+        """Fill in what the sheet says; an empty cell never erases what is on record."""
+        if not rows:
+            return
+        people = Person.objects.in_bulk([r.values["person_id"] for r in rows])
+        optional = ["mobile", "ethnicity", "education", "political_status", "is_migrant"]
+        for row in rows:
+            person = people[row.values["person_id"]]
+            for key in optional:
+                if row.values.get(key) is not None:
+                    setattr(person, key, row.values[key])
+            if row.values.get("employer_id"):
+                person.employer_id = row.values["employer_id"]
+                person.employer_name = ""
+            elif row.values.get("employer"):
+                person.employer_name = row.values["employer"]
+            person.org = row.values["union"]
+            person.org_path = person.org.path
+        Person.objects.bulk_update(
+            people.values(), [*optional, "employer", "employer_name", "org", "org_path"],
+            batch_size=1000,
+        )

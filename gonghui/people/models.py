@@ -1,0 +1,134 @@
+"""One person index (one row per human, keyed by ID number), memberships and benefit cards.
+
+Later workstreams — model workers, hardship files, trainees, insurance claimants — point at
+`Person`; nobody keeps a second copy of a human.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.models import IdNumberField, OrgOwned, PhoneField
+from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class Person(OrgOwned):
+    """A human, once. Owned by the union of their current membership (or whoever entered them).
+
+    Sex and birth date are derived from the ID number; `name_initials` (pinyin) and `id_tail`
+    (last four characters) exist so the member list's search stays an indexed lookup.
+    """
+
+    id_number = IdNumberField(_("身份证号"), unique=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    name_initials = models.CharField(_("姓名拼音首字母"), max_length=50, db_index=True, blank=True)
+    id_tail = models.CharField(_("身份证号后四位"), max_length=4, db_index=True, editable=False)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("出生日期"))
+    mobile = PhoneField(_("手机号"), blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=ETHNICITY.choices, blank=True)
+    education = models.CharField(_("学历"), max_length=2, choices=EDUCATION.choices, blank=True)
+    political_status = models.CharField(
+        _("政治面貌"), max_length=2, choices=POLITICAL_STATUS.choices, blank=True
+    )
+    employer = models.ForeignKey(
+        "orgs.Enterprise",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workers",
+        verbose_name=_("工作单位"),
+    )
+    # What the cadre typed when it matched no enterprise on record: kept, never thrown away.
+    employer_name = models.CharField(_("工作单位（填写）"), max_length=100, blank=True)
+    is_migrant = models.BooleanField(_("农民工"), default=False)
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        from gonghui.core.pinyin import initials
+
+        self.name_initials = initials(self.name)[:50]
+        self.id_tail = self.id_number[-4:]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", _("在会")
+    TRANSFERRED = "transferred", _("已转出")
+    LEFT = "left", _("已退会")
+
+
+class JoinedBy(models.TextChoices):
+    ENROLMENT = "enrolment", _("入会")
+    TRANSFER = "transfer", _("转入")
+
+
+class Membership(OrgOwned):
+    """A person's membership of one grassroots or joint union, from enrolment to its end."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("人员")
+    )
+    enrolled_on = models.DateField(_("入会日期"), db_index=True)
+    joined_by = models.CharField(
+        _("入会方式"), max_length=16, choices=JoinedBy.choices, default=JoinedBy.ENROLMENT
+    )
+    ended_on = models.DateField(_("终止日期"), null=True, blank=True)
+    status = models.CharField(
+        _("会籍状态"),
+        max_length=16,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.ACTIVE,
+        db_index=True,
+    )
+    card_number = models.CharField(_("会员卡号"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("会员")
+        verbose_name_plural = _("会员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status="active"),
+                name="membership_one_active_per_person",
+                violation_error_message=_("该人员已有有效会籍，同一时间只能在一个工会"),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("enrolled_on")),
+                name="membership_ends_after_it_starts",
+                violation_error_message=_("终止日期不能早于入会日期"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name}（{self.org.name}）"
+
+
+class BenefitCard(OrgOwned):
+    """惠工卡: a benefit card issued to a person by an organisation."""
+
+    number = models.CharField(_("卡号"), max_length=32, unique=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="benefit_cards", verbose_name=_("持卡人")
+    )
+    issued_on = models.DateField(_("发卡日期"), db_index=True)
+
+    class Meta:
+        verbose_name = _("惠工卡")
+        verbose_name_plural = _("惠工卡")
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,119 @@
+"""People, members and benefit cards, declared to the generic layer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.accounts.roles import Role
+from gonghui.core.filters import RecordFilterSet
+from gonghui.core.pinyin import matches as looks_like_initials
+from gonghui.core.registry import RecordType, Related, register
+from gonghui.core.tables import Column
+from gonghui.people.forms import MemberForm, PersonForm
+from gonghui.people.imports import MemberImport
+from gonghui.people.models import BenefitCard, Membership, Person
+
+DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
+
+
+def person_search(prefix: str, value: str) -> Q:
+    """One search box for a person: name, pinyin initials, ID-number tail or phone.
+
+    Each form of query goes to an indexed column: `zs` to the initials, four characters of an
+    ID number to `id_tail`, a full number or phone to the exact column.
+    """
+    value = value.strip()
+    if looks_like_initials(value):
+        return Q(**{f"{prefix}name_initials__startswith": value.lower()})
+    if DIGITS.match(value):
+        value = value.upper()
+        if len(value) == 18:
+            return Q(**{f"{prefix}id_number": value})
+        if len(value) == 11:
+            return Q(**{f"{prefix}mobile": value})
+        if len(value) == 4:
+            return Q(**{f"{prefix}id_tail": value}) | Q(**{f"{prefix}mobile__endswith": value})
+        return Q(**{f"{prefix}id_number__endswith": value}) | Q(
+            **{f"{prefix}mobile__endswith": value}
+        )
+    return Q(**{f"{prefix}name__startswith": value})
+
+
+class PersonFilterSet(RecordFilterSet):
+    def search(self, qs: Any, name: str, value: str) -> Any:
+        return qs.filter(person_search("", value)) if value.strip() else qs
+
+
+class MemberFilterSet(RecordFilterSet):
+    enrolled = django_filters.DateFromToRangeFilter(
+        label=_("入会日期"), field_name="enrolled_on",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+    def search(self, qs: Any, name: str, value: str) -> Any:
+        return qs.filter(person_search("person__", value)) if value.strip() else qs
+
+
+GRANTS: dict[str, str] = {
+    Role.TOWN_CADRE: "view add change",
+    Role.GRASSROOTS_CHAIR: "view add change",
+}
+
+people = register(RecordType(
+    model=Person,
+    slug="people",
+    columns=[Column("name", link=True), "id_number", "sex", "birth_date", "mobile",
+             "employer", "org"],
+    search_fields=["name"],
+    filterset_base=PersonFilterSet,
+    filters=["sex", "is_migrant"],
+    form_fields=["name", "id_number", "mobile", "ethnicity", "education", "political_status",
+                 "employer", "employer_name", "is_migrant", "org"],
+    form_base=PersonForm,
+    menu_group="会员管理",
+    menu_order=40,
+    icon="bi-person-vcard",
+    grants=GRANTS,
+    related=[
+        Related("会籍记录", "members", lambda qs, person: qs.filter(person=person),
+                limit=50),
+        Related("惠工卡", "cards", lambda qs, person: qs.filter(person=person)),
+    ],
+))
+
+members = register(RecordType(
+    model=Membership,
+    slug="members",
+    columns=[Column("person__name", link=True), "person__id_number", "person__sex",
+             "person__mobile", Column("org", label=str(_("所属工会"))), "enrolled_on",
+             "joined_by", "status", "card_number"],
+    search_fields=["person__name"],
+    filterset_base=MemberFilterSet,
+    filters=["status", "joined_by"],
+    form_fields=["org", "enrolled_on", "card_number"],
+    form_base=MemberForm,
+    menu_group="会员管理",
+    menu_order=30,
+    icon="bi-people",
+    count_by="status",
+    grants=GRANTS,
+    import_spec=MemberImport(),
+))
+
+cards = register(RecordType(
+    model=BenefitCard,
+    slug="cards",
+    columns=[Column("number", link=True), "person__name", "person__id_number", "issued_on",
+             Column("org", label=str(_("发卡组织")))],
+    search_fields=["number", "person__name"],
+    form_fields=["number", "person", "issued_on", "org"],
+    menu_group="会员管理",
+    menu_order=50,
+    icon="bi-credit-card",
+    grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view"},
+))
