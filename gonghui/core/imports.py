@@ -213,7 +213,11 @@ def parse_row(number: int, cells: list[Any], layout: Layout) -> Row:
         try:
             values[column.key] = column.parse(cell)
         except CellError as exc:
-            row.reject(column.header, f"“{column.header}”{exc.message}")
+            # Name the column once: identifier messages already start with it.
+            message = exc.message
+            if not message.startswith(column.header):
+                message = f"“{column.header}”{message}"
+            row.reject(column.header, message)
     return row
 
 
