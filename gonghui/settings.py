@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +213,20 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Background work (imports): the database is the queue, `gonghui worker` (started by
+# `gonghui serve`) runs it; no extra server for the embedded default.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The cache carries live import progress between the worker and the web processes, so it must
+# be shared by processes: files under var/ need no server.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
+}
+IMPORT_DIR = VAR_DIR / "imports"
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,7 @@ from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
 from gonghui.core.identifiers import make_id_number, make_uscc
+from gonghui.core.models import ImportJob
 from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
 from gonghui.people import actions as people_actions
 from gonghui.people.models import BenefitCard, Membership, Person
@@ -47,6 +48,8 @@ class Federation:
     member_b: Membership
     card_a: BenefitCard
     card_b: BenefitCard
+    import_job_a: ImportJob
+    import_job_b: ImportJob
 
     def branch_objects(self, branch: str) -> dict[str, Any]:
         """The sentinel record of each registered record type in a branch ('a' or 'b')."""
@@ -121,6 +124,16 @@ def federation(db: Any) -> Federation:
     card_b = BenefitCard(number=f"{SENTINEL_B}卡0001", person=member_b.person, org=town_b,
                          issued_on=datetime.date(2018, 4, 1))
     card_b.save()
+    # An import each town's own clerk uploaded (no persona is that clerk).
+    jobs = {
+        branch: ImportJob.objects.create(
+            record_slug="members", filename=f"{sentinel}会员名单.xlsx", path="/nonexistent",
+            message=f"{sentinel}导入完成", error_workbook="/nonexistent-errors.xlsx",
+            user=create_user(username=f"clerk_{branch}", org=town, roles=[Role.TOWN_CADRE],
+                             password=PASSWORD),
+        )
+        for branch, sentinel, town in (("a", SENTINEL_A, town_a), ("b", SENTINEL_B, town_b))
+    }
     return Federation(
         city=city,
         town_a=town_a,
@@ -134,6 +147,7 @@ def federation(db: Any) -> Federation:
         enterprise_b=_enterprise(f"{SENTINEL_B}纺织有限公司", town_b, union_b1, rng, 300),
         person_a=member_a.person, person_b=member_b.person, member_a=member_a,
         member_b=member_b, card_a=card_a, card_b=card_b,
+        import_job_a=jobs["a"], import_job_b=jobs["b"],
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from gonghui.core import auditlog, views
+from gonghui.core import auditlog, importviews, views
 from gonghui.core.registry import RecordType, registry
 
 VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
@@ -16,10 +16,17 @@ VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
 ]
 
 
+IMPORT_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
+    ("import/", "import", importviews.RecordImportView),
+    ("import/template/", "import-template", importviews.RecordImportTemplateView),
+]
+
+
 def record_urls(record: RecordType) -> list[URLPattern]:
+    routes = VIEWS + (IMPORT_VIEWS if record.import_spec is not None else [])
     return [
         path(f"{record.slug}/{route}", view.as_view(record_type=record), name=record.url_name(name))
-        for route, name, view in VIEWS
+        for route, name, view in routes
     ]
 
 
@@ -27,5 +34,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("audit/", auditlog.audit_log, name="audit-log"),
+    path("imports/<uuid:pk>/", importviews.import_job, name="import-job"),
+    path("imports/<uuid:pk>/errors/", importviews.import_job_errors, name="import-job-errors"),
     *(pattern for record in registry for pattern in record_urls(record)),
 ]

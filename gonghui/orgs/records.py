@@ -4,6 +4,7 @@ from gonghui.accounts.roles import Role
 from gonghui.core.registry import RecordType, Related, register
 from gonghui.core.tables import Column
 from gonghui.orgs.forms import OrganizationForm
+from gonghui.orgs.imports import OrganizationImport
 from gonghui.orgs.models import Enterprise, Organization
 
 organizations = register(
@@ -27,6 +28,7 @@ organizations = register(
         icon="bi-bank",
         count_by="kind",
         default_ordering=["path"],
+    import_spec=OrganizationImport(),
         grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view change"},
         related=[
             Related(

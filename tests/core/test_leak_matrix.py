@@ -13,6 +13,7 @@ import html
 import io
 import json
 import re
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,8 +47,15 @@ RECORD_VIEWS: dict[str, frozenset[str]] = {
     "detail": frozenset({"pk"}),
     "update": frozenset({"pk"}),
     "delete": frozenset({"pk"}),
+    # Only for record types that declare an import spec.
+    "import": frozenset(),
+    "import-template": frozenset(),
 }
+IMPORT_VIEWS = {"import", "import-template"}
+UUID_PAGES = {"import-job", "import-job-errors"}
 RECORD_VIEW_ACTION = {
+    "import": "add",
+    "import-template": "add",
     "list": "view",
     "create": "add",
     "export": "view",
@@ -69,6 +77,9 @@ PAGES: dict[str, frozenset[str]] = {
     "login": frozenset(),
     "logout": frozenset(),
     "api-schema": frozenset(),
+    # An import job is its uploader's alone: every other account gets 404.
+    "import-job": frozenset({"pk"}),
+    "import-job-errors": frozenset({"pk"}),
 }
 
 
@@ -157,6 +168,8 @@ def url_for(endpoint: Endpoint, obj: Any = None, *, pk: int | None = None) -> st
     kwargs: dict[str, Any] = {}
     if endpoint.takes_pk:
         kwargs["pk"] = pk if pk is not None else obj.pk
+        if endpoint.name in UUID_PAGES and isinstance(kwargs["pk"], int):
+            kwargs["pk"] = uuid.UUID(int=kwargs["pk"])  # a made-up id of the right shape
     if "format" in endpoint.params:
         kwargs["format"] = "json"
     return reverse(endpoint.name, kwargs=kwargs)
@@ -173,6 +186,8 @@ def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
         return [objects[endpoint.slug]]
     if endpoint.name == "org-tree-children":
         return [fed.union_a1, fed.town_a] if branch == "a" else [fed.union_b1, fed.town_b]
+    if endpoint.name in {"import-job", "import-job-errors"}:
+        return [fed.import_job_a if branch == "a" else fed.import_job_b]
     raise AssertionError(f"the matrix has no target object for {endpoint.name}")
 
 
@@ -234,6 +249,8 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
     if endpoint.name == "org-tree":
         allowed = has_perm(persona, "orgs.view_organization") and org_of(fed, persona) is not None
         return {200} if allowed else {403}
+    if endpoint.name in {"import-job", "import-job-errors"}:
+        return {404}  # the jobs belong to accounts that are none of the personas
     if endpoint.name == "org-tree-children":
         if not has_perm(persona, "orgs.view_organization"):
             return {403}
@@ -327,7 +344,8 @@ def test_every_record_type_and_page_has_its_urls() -> None:
     names = {e.name for e in endpoints()}
     wanted = set(PAGES)
     for record in registry:
-        wanted |= {record.url_name(view) for view in RECORD_VIEWS}
+        views = set(RECORD_VIEWS) - (IMPORT_VIEWS if record.import_spec is None else set())
+        wanted |= {record.url_name(view) for view in views}
         wanted |= {f"api-{record.slug}-{view}" for view in API_VIEWS}
     assert wanted - names == set(), "the matrix expects URLs that do not exist"
 

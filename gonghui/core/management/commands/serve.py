@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +23,11 @@ class Command(BaseCommand):
             "--no-migrate",
             action="store_true",
             help="do not apply pending migrations before serving",
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker (run `gonghui worker` yourself)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -52,5 +59,15 @@ class Command(BaseCommand):
                 return application
 
         db = settings.DATABASES["default"]
+        worker = None
+        if not options["no_worker"]:
+            # Imports run in the background; one worker beside the web server is all the
+            # embedded default needs, and it ends with the server.
+            worker = subprocess.Popen([sys.executable, "-m", "gonghui.cli", "worker"])
         self.stdout.write(f"工会工作平台 serving at http://{bind}/  (database: {db['NAME']})")
-        Server().run()
+        try:
+            Server().run()
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)

@@ -1,0 +1,166 @@
+"""The organisation import (template `orgs`): new unions under parents on record or above them in
+the sheet, and corrections to organisations already on record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gonghui.core.dates import DateParseError, parse_date
+from gonghui.core.identifiers import IdentifierError, check_uscc
+from gonghui.core.imports import (
+    CellError,
+    ImportColumn,
+    ImportContext,
+    ImportSpec,
+    Row,
+    WriteResult,
+    text,
+)
+from gonghui.orgs.forms import ALLOWED_CHILDREN
+from gonghui.orgs.models import Organization, OrgKind
+
+KINDS_BY_LABEL = {str(label): value for value, label in OrgKind.choices}
+
+
+def parse_kind(value: Any) -> str:
+    kind = KINDS_BY_LABEL.get(text(value))
+    if kind is None:
+        raise CellError("应为" + "、".join(KINDS_BY_LABEL))
+    return kind
+
+
+def parse_uscc(value: Any) -> str:
+    try:
+        return check_uscc(text(value))
+    except IdentifierError as exc:
+        raise CellError(str(exc)) from exc
+
+
+def parse_founded(value: Any) -> Any:
+    try:
+        return parse_date(value)
+    except DateParseError as exc:
+        raise CellError(str(exc)) from exc
+
+
+class OrganizationImport(ImportSpec):
+    slug = "orgs"
+    title = "组织导入模板"
+    instructions = (
+        "填表说明：1. 红色列为必填；2. 上级组织须已在系统中，或在本表中写在下级之前；"
+        "3. 组织类型：镇街总工会在市总工会之下，基层工会、联合工会在镇街总工会或市总工会之下；"
+        "4. 组织编码已存在时，按本表更新其名称、成立日期和统一社会信用代码。"
+    )
+    columns = (
+        ImportColumn("组织编码", "code", text, required=True, as_text=True),
+        ImportColumn("组织名称", "name", text, required=True, width=32),
+        ImportColumn("组织类型", "kind", parse_kind, required=True,
+                     choices=list(KINDS_BY_LABEL)),
+        ImportColumn("上级组织编码", "parent", text, as_text=True,
+                     note="除最上级组织外必填"),
+        ImportColumn("成立日期", "founded_on", parse_founded),
+        ImportColumn("统一社会信用代码", "uscc", parse_uscc, as_text=True, width=22),
+    )
+
+    def check(self, rows: list[Row], context: ImportContext) -> None:
+        state = context.cache
+        if "visible" not in state:
+            visible = Organization.objects.visible_to(context.user).only(
+                "id", "code", "kind", "path", "uscc"
+            )
+            # code -> kind of every organisation the importer may place children under.
+            state["kinds"] = {org.code: org.kind for org in visible}
+            state["visible"] = set(state["kinds"])
+            state["empty"] = not Organization.objects.visible_to(context.user).exists()
+            state["usccs"] = {}
+            state["new"] = {}
+        kinds: dict[str, str] = state["kinds"]
+        usccs: dict[str, int] = state["usccs"]
+        new: dict[str, int] = state["new"]
+        codes = [row.values["code"] for row in rows if row.values.get("code")]
+        # Codes and credit codes anywhere on record, in or out of the importer's subtree, are
+        # unique; the answer says only "in use".
+        taken = set(Organization.objects.filter(code__in=codes).values_list("code", flat=True))
+        uscc_owner = dict(
+            Organization.objects.filter(
+                uscc__in=[r.values["uscc"] for r in rows if r.values.get("uscc")]
+            ).values_list("uscc", "code")
+        )
+        for row in rows:
+            if not row.ok:
+                continue
+            values = row.values
+            code, parent, kind = values["code"], values.get("parent"), values["kind"]
+            if code in new:
+                row.reject("组织编码", f"“组织编码”与第{new[code]}行重复")
+                continue
+            existing = code in state["visible"]
+            if (code in taken and not existing) or (code in kinds and not existing):
+                row.reject("组织编码", f"“组织编码”{code}已被使用")
+                continue
+            if existing:
+                values["existing"] = True
+            elif not parent:
+                if not (state["empty"] and not kinds):
+                    row.reject("上级组织编码", "“上级组织编码”为必填项（仅最上级组织可不填）")
+                    continue
+                if kind != OrgKind.CITY:
+                    row.reject("组织类型", "最上级组织的类型应为市总工会")
+                    continue
+            elif parent not in kinds:
+                row.reject("上级组织编码",
+                           f"“上级组织编码”{parent}不存在、不在您的管辖范围内，或写在了下级之后")
+                continue
+            elif kind not in ALLOWED_CHILDREN.get(kinds[parent], set()):
+                row.reject("组织类型", f"{OrgKind(kinds[parent]).label}之下不能设立"
+                                        f"{OrgKind(kind).label}")
+                continue
+            uscc = values.get("uscc")
+            if uscc:
+                first = usccs.get(uscc)
+                if first is not None:
+                    row.reject("统一社会信用代码", f"“统一社会信用代码”与第{first}行重复")
+                    continue
+                if uscc_owner.get(uscc, code) != code:
+                    row.reject("统一社会信用代码", "“统一社会信用代码”已被其他组织使用")
+                    continue
+                usccs[uscc] = row.number
+            new[code] = row.number
+            if not existing:
+                kinds[code] = kind  # later rows may hang under it
+                state["visible"].add(code)
+                values["existing"] = False
+
+    def write(self, rows: list[Row], context: ImportContext) -> WriteResult:
+        result = WriteResult()
+        nodes = {
+            org.code: org
+            for org in Organization.objects.visible_to(context.user).filter(
+                code__in={r.values.get("parent") or r.values["code"] for r in rows}
+                | {r.values["code"] for r in rows}
+            )
+        }
+        for row in rows:
+            values = row.values
+            fields = {
+                "name": values["name"],
+                "founded_on": values.get("founded_on"),
+                "uscc": values.get("uscc") or "",
+            }
+            if values["existing"]:
+                node = nodes[values["code"]]
+                for key, value in fields.items():
+                    if value not in (None, ""):
+                        setattr(node, key, value)
+                node.save()
+                result.updated += 1
+                continue
+            node = Organization(code=values["code"], kind=values["kind"], **fields)
+            if values.get("parent"):
+                parent = Organization.objects.get(pk=nodes[values["parent"]].pk)  # fresh numchild
+                node = Organization.objects.add_child(parent, instance=node)
+            else:
+                node = Organization.objects.add_root(instance=node)
+            nodes[node.code] = node
+            result.created += 1
+        return result
