@@ -15,6 +15,7 @@ from gonghui.accounts.models import User
 from gonghui.core.models import AuditAction, AuditEntry
 from gonghui.orgs.demo import build_demo
 from gonghui.orgs.models import Enterprise, Organization, OrgKind
+from gonghui.people.models import Membership, Person
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,7 +93,7 @@ def test_user_create_refuses_a_weak_password_and_an_unknown_org(federation, monk
 
 @pytest.mark.django_db
 def test_demo_federation_is_shaped_like_the_seed_and_deterministic():
-    result = build_demo(seed=5, unions_per_town=6)
+    result = build_demo(seed=5, unions_per_town=6, members_per_union=8)
     towns = Organization.objects.filter(kind=OrgKind.TOWN)
     assert towns.count() == 13  # 12 towns and streets, and the development zone
     assert Organization.objects.filter(kind=OrgKind.CITY).count() == 1
@@ -106,12 +107,22 @@ def test_demo_federation_is_shaped_like_the_seed_and_deterministic():
         "town_cadre",
         "grassroots_chair",
     }
+    # The roll came through the import engine, every generated row valid: one active
+    # membership per person, in a union.
+    assert result.members > 0
+    assert Membership.objects.filter(status="active").count() == result.members
+    assert Person.objects.count() == result.members
+    assert not Membership.objects.exclude(org__kind__in=["grassroots", "joint"]).exists()
     first = sorted(Organization.objects.values_list("code", "name"))
+    second_names = sorted(Person.objects.values_list("id_number", flat=True))
+    Membership.objects.all().delete()
+    Person.objects.all().delete()
     Enterprise.objects.all().delete()
     User.objects.all().delete()
     Organization.objects.all().delete()
-    build_demo(seed=5, unions_per_town=6)
+    build_demo(seed=5, unions_per_town=6, members_per_union=8)
     assert sorted(Organization.objects.values_list("code", "name")) == first
+    assert sorted(Person.objects.values_list("id_number", flat=True)) == second_names
 
 
 def test_demo_refuses_a_production_configuration(tmp_path):

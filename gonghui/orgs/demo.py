@@ -89,6 +89,7 @@ class DemoAccount:
 class DemoResult:
     organizations: int = 0
     enterprises: int = 0
+    members: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
 
 
@@ -124,10 +125,18 @@ class _Generator:
                 return name, industry
 
 
-def build_demo(*, seed: int = 2018, unions_per_town: int = 46) -> DemoResult:
+def build_demo(
+    *, seed: int = 2018, unions_per_town: int = 46, members_per_union: int = 50
+) -> DemoResult:
     """Build the demo federation into an empty database (one transaction: all or nothing)."""
+    from gonghui.people.demo import load_roll
+
     with transaction.atomic():
-        return _build(seed, unions_per_town)
+        result = _build(seed, unions_per_town)
+        if members_per_union:
+            roll = load_roll(seed=seed, per_union=members_per_union)
+            result.members = roll.created
+        return result
 
 
 def _build(seed: int, unions_per_town: int) -> DemoResult:

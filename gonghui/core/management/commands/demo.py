@@ -36,7 +36,8 @@ class Command(BaseCommand):
         self.stdout.write("正在生成演示联合会……")
         result = build_demo(seed=options["seed"])
         self.stdout.write(
-            f"已生成：组织 {result.organizations} 个，企业 {result.enterprises} 家。\n\n"
+            f"已生成：组织 {result.organizations} 个，企业 {result.enterprises} 家，"
+            f"会员 {result.members} 名（经导入引擎载入）。\n\n"
             f"演示账号（密码均为 {DEMO_PASSWORD}）："
         )
         for account in result.accounts:

@@ -1,0 +1,88 @@
+"""The demo federation's member roll: written as a workbook and loaded through the import engine,
+the same way a cadre's roll arrives, so the demo exercises the path users take."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import tempfile
+from pathlib import Path
+
+import xlsxwriter
+
+from gonghui.core.identifiers import make_id_number
+from gonghui.core.imports import ImportResult, run_import
+from gonghui.core.operator import Operator
+from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
+from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS
+from gonghui.people.imports import MemberImport
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国玉兰志红海燕鹏飞晓雪梅春"
+# Laixi's own area code, and the neighbouring counties many workers come from.
+AREAS = ["370285"] * 6 + ["370283", "370214", "370782", "370681", "371321"]
+EDUCATION_WEIGHTS = {"大学本科": 20, "大学专科": 25, "普通高中": 20, "初中": 25, "中等专科": 10}
+POLITICAL_WEIGHTS = {"群众": 75, "中共党员": 12, "共青团员": 13}
+HEADERS = [c.header for c in MemberImport.columns]
+
+
+def _label(table: object, wanted: str) -> str:
+    labels = [label for _, label in table.choices]  # type: ignore[attr-defined]
+    return wanted if wanted in labels else labels[0]
+
+
+def write_roll(path: Path, *, seed: int, per_union: int) -> int:
+    """Write a members workbook for every union of the demo; returns the number of rows."""
+    rng = random.Random(seed)
+    employers: dict[int, list[str]] = {}
+    for union_id, name in Enterprise.objects.filter(union__isnull=False).values_list(
+        "union_id", "name"
+    ):
+        employers.setdefault(union_id, []).append(name)
+    unions = Organization.objects.filter(kind__in=UNION_KINDS).order_by("path")
+    educations = [_label(EDUCATION, k) for k in EDUCATION_WEIGHTS]
+    politics = [_label(POLITICAL_STATUS, k) for k in POLITICAL_WEIGHTS]
+    han = _label(ETHNICITY, "汉族")
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADERS)
+    row = 0
+    card = 0
+    for union in unions:
+        for _ in range(max(5, int(rng.gauss(per_union, per_union / 3)))):
+            row += 1
+            card += 1
+            birth = datetime.date(1962, 1, 1) + datetime.timedelta(days=rng.randrange(38 * 365))
+            sex = rng.choice("MF")
+            enrolled = max(
+                birth.replace(year=birth.year + 18) if birth.month != 2 or birth.day != 29
+                else birth + datetime.timedelta(days=18 * 365),
+                datetime.date(2000, 1, 1) + datetime.timedelta(days=rng.randrange(18 * 365)),
+            )
+            enrolled = min(enrolled, datetime.date(2017, 12, 31))
+            given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+            sheet.write_row(row, 0, [
+                rng.choice(SURNAMES) + given,
+                make_id_number(rng, area_code=rng.choice(AREAS), birth_date=birth, sex=sex),
+                f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+                union.code,
+                enrolled.isoformat(),
+                han if rng.random() < 0.97 else rng.choice(["回族", "满族", "朝鲜族", "蒙古族"]),
+                rng.choices(educations, list(EDUCATION_WEIGHTS.values()))[0],
+                rng.choices(politics, list(POLITICAL_WEIGHTS.values()))[0],
+                rng.choice(employers.get(union.pk, [""])),
+                "是" if rng.random() < 0.3 else "否",
+                f"LX{card:08d}",
+                "否",
+            ])
+    book.close()
+    return row
+
+
+def load_roll(*, seed: int, per_union: int = 50) -> ImportResult:
+    """Generate the roll and import it as the console operator, for the whole tree."""
+    root = Organization.get_first_root_node()
+    with tempfile.TemporaryDirectory(prefix="gonghui-demo-") as folder:
+        path = Path(folder) / "演示会员花名册.xlsx"
+        write_roll(path, seed=seed, per_union=per_union)
+        return run_import(MemberImport(), path, user=Operator(org=root))
