@@ -17,7 +17,9 @@ from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
 from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS
 from gonghui.people.imports import MemberImport
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+)
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国玉兰志红海燕鹏飞晓雪梅春"
 # Laixi's own area code, and the neighbouring counties many workers come from.
 AREAS = ["370285"] * 6 + ["370283", "370214", "370782", "370681", "371321"]
