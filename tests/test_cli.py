@@ -15,7 +15,7 @@ from gonghui.accounts.models import User
 from gonghui.core.models import AuditAction, AuditEntry
 from gonghui.orgs.demo import build_demo
 from gonghui.orgs.models import Enterprise, Organization, OrgKind
-from gonghui.people.models import Membership, Person
+from gonghui.people.models import BenefitCard, Membership, Person
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,8 +113,12 @@ def test_demo_federation_is_shaped_like_the_seed_and_deterministic():
     assert Membership.objects.filter(status="active").count() == result.members
     assert Person.objects.count() == result.members
     assert not Membership.objects.exclude(org__kind__in=["grassroots", "joint"]).exists()
+    cards = BenefitCard.objects.select_related("org", "person")
+    assert cards.count() == result.cards > 0
+    assert all(c.org.kind == "town" and c.person.org_path.startswith(c.org.path) for c in cards)
     first = sorted(Organization.objects.values_list("code", "name"))
     second_names = sorted(Person.objects.values_list("id_number", flat=True))
+    BenefitCard.objects.all().delete()
     Membership.objects.all().delete()
     Person.objects.all().delete()
     Enterprise.objects.all().delete()

@@ -90,6 +90,7 @@ class DemoResult:
     organizations: int = 0
     enterprises: int = 0
     members: int = 0
+    cards: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
 
 
@@ -129,13 +130,14 @@ def build_demo(
     *, seed: int = 2018, unions_per_town: int = 46, members_per_union: int = 50
 ) -> DemoResult:
     """Build the demo federation into an empty database (one transaction: all or nothing)."""
-    from gonghui.people.demo import load_roll
+    from gonghui.people.demo import issue_cards, load_roll
 
     with transaction.atomic():
         result = _build(seed, unions_per_town)
         if members_per_union:
             roll = load_roll(seed=seed, per_union=members_per_union)
             result.members = roll.created
+            result.cards = issue_cards(seed=seed)
         return result
 
 

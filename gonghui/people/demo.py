@@ -10,12 +10,14 @@ from pathlib import Path
 
 import xlsxwriter
 
+from gonghui.core.bulk import insert_rows
 from gonghui.core.identifiers import make_id_number
 from gonghui.core.imports import ImportResult, run_import
 from gonghui.core.operator import Operator
-from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
+from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization, OrgKind
 from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS
 from gonghui.people.imports import MemberImport
+from gonghui.people.models import BenefitCard, Membership
 
 SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
@@ -79,6 +81,25 @@ def write_roll(path: Path, *, seed: int, per_union: int) -> int:
             ])
     book.close()
     return row
+
+
+def issue_cards(*, seed: int, share: float = 0.2) -> int:
+    """惠工卡 for a share of the members, issued by their town federation before 2018."""
+    rng = random.Random(seed)
+    towns = {
+        org.path: org
+        for org in Organization.objects.filter(kind=OrgKind.TOWN).only("id", "path")
+    }
+    width = len(next(iter(towns), "")) if towns else 0
+    rows = []
+    members = Membership.objects.filter(status="active").values_list("person_id", "org_path")
+    for number, (person_id, org_path) in enumerate(members.order_by("pk"), start=1):
+        town = towns.get(org_path[:width])
+        if town is None or rng.random() >= share:
+            continue
+        issued = datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(3 * 365))
+        rows.append((f"HGK{number:08d}", person_id, issued, town.pk, town.path))
+    return insert_rows(BenefitCard, ["number", "person", "issued_on", "org", "org_path"], rows)
 
 
 def load_roll(*, seed: int, per_union: int = 50) -> ImportResult:
