@@ -34,7 +34,7 @@ def acting_user(username: str | None, perm: str) -> Any:
     from gonghui.orgs.models import Organization
 
     if username is None:
-        root = Organization.get_first_root_node()
+        root = Organization.objects.get_first_root_node()
         if root is None:
             raise CommandError(
                 "还没有任何组织：请先导入组织（gonghui import orgs …）或建立演示数据"

@@ -104,7 +104,7 @@ def issue_cards(*, seed: int, share: float = 0.2) -> int:
 
 def load_roll(*, seed: int, per_union: int = 50) -> ImportResult:
     """Generate the roll and import it as the console operator, for the whole tree."""
-    root = Organization.get_first_root_node()
+    root = Organization.objects.get_first_root_node()
     with tempfile.TemporaryDirectory(prefix="gonghui-demo-") as folder:
         path = Path(folder) / "演示会员花名册.xlsx"
         write_roll(path, seed=seed, per_union=per_union)

@@ -39,6 +39,7 @@ EXCLUDED: dict[str, str] = {
     "settings.py": "configuration",
     "cli.py": "the console script",
     "roles.py": "syncs role groups at migrate time",
+    "operator.py": "resolves who a console command acts as (the root for the operator)",
     "imports.py": "import specs: dedupe against the whole person index by ID number and write "
     "in bulk (like actions); a user gets back counts and their own rows only",
 }
