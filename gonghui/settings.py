@@ -193,6 +193,23 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS, once a TLS-terminating proxy stands in front (docs/operations.md, "Deploy"): off by
+# default, since HSTS on a plain-HTTP intranet server would lock every browser out of it.
+SECURE_HSTS_SECONDS = int(os.environ.get("GONGHUI_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GONGHUI_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("GONGHUI_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("GONGHUI_SSL_REDIRECT", False)
+if env_bool("GONGHUI_TLS_PROXY", False):
+    # nginx says which scheme the browser used; only trust it when nginx is the sole way in.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (gonghui/core/csp.py), sent from right after SecurityMiddleware.
+# GONGHUI_CSP replaces the policy; an empty value sends none.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "gonghui.core.csp.ContentSecurityPolicyMiddleware",
+)
+if "GONGHUI_CSP" in os.environ:
+    GONGHUI_CSP = os.environ["GONGHUI_CSP"]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -212,6 +229,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Gonghui 工会工作平台 API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two models have a field called `sex`/`status`-like choices; name the enums once.
+    "ENUM_NAME_OVERRIDES": {"SexEnum": "gonghui.people.models.Sex"},
 }
 
 # Background work (imports): the database is the queue, `gonghui worker` (started by
@@ -242,3 +261,48 @@ GONGHUI_MAX_PAGE_SIZE = 200
 # Filter dropdowns read "全部" (all), not Django's "---------".
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
 FILTERS_NULL_CHOICE_LABEL = "未填写"
+
+# --- Authentication controls (security.md rows 1-5) ---
+# Lockout (django-axes, row 1). Axes checks every login first and ModelBackend then authenticates;
+# AxesMiddleware, last, turns a lockout into the Chinese page accounts/locked.html (HTTP 429).
+INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted per username and, separately, per address. Axes applies one limit to
+# both, so gonghui's handler gives the address its own, higher limit (see gonghui.accounts.lockout).
+AXES_HANDLER = "gonghui.accounts.lockout.GonghuiAxesHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 5
+GONGHUI_LOGIN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("GONGHUI_LOGIN_ADDRESS_FAILURE_LIMIT", "20")
+)
+AXES_COOLOFF_TIME = 0.5  # hours: 30 minutes
+# A locked account stays locked 30 minutes from the lockout; more attempts do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_CLIENT_IP_CALLABLE = "gonghui.core.audit.client_address"  # REMOTE_ADDR, as the audit log
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
+AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+
+# Passwords (row 2): 3 of 4 character classes on top of length and the common-password list.
+AUTH_PASSWORD_VALIDATORS = [
+    *AUTH_PASSWORD_VALIDATORS,
+    {"NAME": "gonghui.accounts.passwords.CharacterClassValidator"},
+]
+GONGHUI_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("GONGHUI_PASSWORD_MAX_AGE_DAYS", "90"))
+
+# Sessions (rows 3, 5): 30 minutes idle; SESSION_COOKIE_AGE above stays the absolute limit,
+# enforced from the login time so that activity never extends it.
+GONGHUI_SESSION_IDLE_SECONDS = 30 * 60
+GONGHUI_SESSION_ABSOLUTE_SECONDS = SESSION_COOKIE_AGE
+MIDDLEWARE = [
+    *MIDDLEWARE,
+    "gonghui.accounts.middleware.SessionLimitsMiddleware",
+    "gonghui.accounts.middleware.PasswordExpiryMiddleware",
+    "axes.middleware.AxesMiddleware",
+]

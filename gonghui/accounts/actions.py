@@ -48,6 +48,49 @@ def create_user(
     return user
 
 
+@transaction.atomic
+def deactivate_user(*, user: User, actor: User | None) -> int:
+    """Disable an account and end every session it holds; returns how many were ended.
+
+    Django already refuses an inactive user's session, but a session left behind would come
+    back to life if the account were enabled again: it is deleted instead.
+    """
+    was_active = user.is_active
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ended = end_sessions(user)
+    audit.record(
+        AuditAction.UPDATE,
+        user=actor,
+        obj=user,
+        changes={
+            "is_active": {"before": was_active, "after": False},
+            "sessions_ended": ended,
+        },
+    )
+    return ended
+
+
+def end_sessions(user: User) -> int:
+    """Delete every stored session logged in as `user`."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    wanted = str(user.pk)
+    keys = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == wanted
+    ]
+    Session.objects.filter(session_key__in=keys).delete()
+    # An API token is a standing session too.
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    return len(keys)
+
+
 def issue_token(*, username: str) -> str:
     from rest_framework.authtoken.models import Token
 

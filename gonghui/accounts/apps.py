@@ -13,6 +13,8 @@ class AccountsConfig(AppConfig):
         # Permissions exist only after migrate, app by app; refresh the role groups once the
         # last app's permissions are in.
         post_migrate.connect(_sync_roles_last, dispatch_uid="gonghui-sync-roles")
+        # Signal receivers: the lockout audit row and the session's login time.
+        from gonghui.accounts import lockout, middleware  # noqa: F401
 
 
 def _sync_roles_last(sender: AppConfig, **kwargs: Any) -> None:

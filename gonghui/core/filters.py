@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 import django_filters
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 if TYPE_CHECKING:
     from gonghui.core.registry import RecordType
 
 
+@extend_schema_field(OpenApiTypes.INT)  # the API takes an organisation id
 class OrgSubtreeFilter(django_filters.ModelChoiceFilter):
     """Narrow to one organisation's subtree, chosen among the organisations the user sees."""
 

@@ -136,6 +136,9 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("导出")
     IMPORT = "import", _("导入")
     ROLE_CHANGE = "role_change", _("角色变更")
+    LOCKOUT = "lockout", _("账号锁定")
+    BACKUP = "backup", _("备份")
+    RESTORE = "restore", _("恢复")
 
 
 class AuditOutcome(models.TextChoices):

@@ -76,6 +76,8 @@ PAGES: dict[str, frozenset[str]] = {
     "org-tree-children": frozenset({"pk"}),
     "login": frozenset(),
     "logout": frozenset(),
+    "password_change": frozenset(),
+    "password_change_done": frozenset(),
     "api-schema": frozenset(),
     # An import job is its uploader's alone: every other account gets 404.
     "import-job": frozenset({"pk"}),
@@ -234,6 +236,8 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
         return {302}  # to the login page; test_anonymous_users_are_sent_to_login checks where
     if endpoint.name == "logout":
         return {405}  # Django 5 logs out on POST only
+    if endpoint.name in {"password_change", "password_change_done"}:
+        return {200}  # every account may change its own password
     if endpoint.kind == "record":
         # Scope first: a record outside the subtree is a 404 whatever the user's rights.
         record = registry[endpoint.slug]
