@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "gonghui.accounts",
     "gonghui.orgs",
     "gonghui.people",
+    "gonghui.reports",
     "gonghui.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class ReportsConfig(AppConfig):
+    name = "gonghui.reports"
+    verbose_name = "统计与回顾"
+
+    def ready(self) -> None:
+        # Each app's indicators.py registers its indicators (see gonghui.reports.indicators).
+        autodiscover_modules("indicators")
