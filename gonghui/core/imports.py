@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 
@@ -32,6 +32,9 @@ from gonghui.core.models import AuditAction
 ERROR_COLUMN = "错误原因"
 # Rows parsed between two progress reports; small enough for a live bar, large enough to be free.
 PROGRESS_EVERY = 5000
+
+
+T = TypeVar("T")
 
 
 class CellError(ValueError):
@@ -53,11 +56,44 @@ class ImportRejected(Exception):
 Parser = Callable[[Any], Any]
 
 
+# Excel keeps 15 significant digits of a number: a longer code typed as a number (a 19-digit
+# card number, an ID number) has already lost its last digits when it reaches us.
+EXACT_DIGITS_LIMIT = 10**15
+TEXT_FORMAT_HINT = "请将该列设为文本格式后重新填写"
+
+
 def text(value: Any) -> str:
-    """The default parser: a cell as trimmed text (numbers that are whole lose their '.0')."""
-    if isinstance(value, float) and value.is_integer():
+    """The default parser: a cell as trimmed text (numbers that are whole lose their '.0').
+
+    A whole number of 16 digits or more is refused rather than written down: Excel changed
+    its last digits when it was typed, and storing a different number silently is worse than
+    asking for the column to be typed as text.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool) and (
+        isinstance(value, int) or value.is_integer()
+    ):
+        if abs(value) >= EXACT_DIGITS_LIMIT:
+            raise CellError(f"是超过15位的数字，Excel已改变其末几位，{TEXT_FORMAT_HINT}")
         return str(int(value))
     return str(value).strip()
+
+
+def cell_parser(
+    check: Callable[[Any], T], *errors: type[Exception], as_text: bool = False
+) -> Callable[[Any], T]:
+    """A column parser from a checker that raises its own error types (identifiers, dates):
+    those become a `CellError` carrying the checker's Chinese message. `as_text` first reads
+    the cell as `text` (a code typed as a number)."""
+
+    def parse(value: Any) -> T:
+        try:
+            return check(text(value) if as_text else value)
+        except errors as exc:
+            raise CellError(str(exc)) from exc
+
+    parse.__name__ = getattr(check, "__name__", "parse")
+    parse.__doc__ = check.__doc__
+    return parse
 
 
 @dataclass
@@ -72,9 +108,13 @@ class ImportColumn:
     as_text: bool = False  # format the template column as text (ID numbers, phones, codes)
     width: int = 14
     note: str = ""  # a phrase for the instructions row, e.g. "格式：1990-01-01"
+    # Remember each distinct text cell's outcome (value or error) for the rest of the import:
+    # for columns of few distinct values (codes, dates, 是/否) whose parser is a pure function
+    # of the cell and returns a value nobody mutates.
+    cache: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One data row of the uploaded sheet."""
 
@@ -158,6 +198,14 @@ class _RollBack(Exception):
     """Raised inside the write transaction to undo it (all-or-nothing with errors)."""
 
 
+# Per column, at most this many distinct text cells have their outcome remembered.
+CACHE_LIMIT = 20_000
+
+# What `parse_row` does for one mapped column: position, key, header, parser, required, the
+# cache of outcomes (or None) and the header as error messages quote it.
+_Step = tuple[int, str, str, Parser, bool, dict[str, tuple[Any, str | None]] | None, str]
+
+
 @dataclass
 class Layout:
     """How the uploaded sheet's columns map onto the spec's."""
@@ -165,6 +213,17 @@ class Layout:
     header_row: int  # 0-based index of the header row in the sheet
     headers: list[str]
     columns: list[tuple[int, ImportColumn]]
+    steps: list[_Step] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def plan(self) -> list[_Step]:
+        """The per-cell work of `parse_row`, worked out once per import."""
+        if len(self.steps) != len(self.columns):
+            self.steps = [
+                (position, column.key, column.header, column.parse, column.required,
+                 {} if column.cache else None, f"“{column.header}”")
+                for position, column in self.columns
+            ]
+        return self.steps
 
 
 def match_headers(top_rows: list[list[Any]], spec: ImportSpec, context: ImportContext) -> Layout:
@@ -196,35 +255,66 @@ def match_headers(top_rows: list[list[Any]], spec: ImportSpec, context: ImportCo
 
 
 def parse_row(number: int, cells: list[Any], layout: Layout) -> Row:
-    """Parse every mapped cell of one row, collecting every error rather than the first."""
+    """Parse every mapped cell of one row, collecting every error rather than the first.
+
+    This runs once per row of every import, so it is written for speed: the column plan is
+    worked out once per layout, plain text cells (nearly all of them) take the short path, and
+    the outcome of a text cell in a `cache` column is looked up rather than parsed again.
+    """
     width = len(layout.headers)
     if len(cells) < width:
         cells = [*cells, *([""] * (width - len(cells)))]
-    row = Row(number=number, raw=list(cells[:width]))
-    values = row.values
-    for position, column in layout.columns:
+    raw = cells if type(cells) is list and len(cells) == width else list(cells[:width])
+    values: dict[str, Any] = {}
+    errors: list[tuple[str | None, str]] = []
+    for position, key, header, parse, required, cache, quoted in layout.plan():
         cell = cells[position]
-        if cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()):
-            if column.required:
-                row.reject(column.header, f"“{column.header}”为必填项")
+        if type(cell) is str:
+            if cache is not None:
+                outcome = cache.get(cell)
+                if outcome is not None:
+                    if outcome[1] is None:
+                        values[key] = outcome[0]
+                    else:
+                        errors.append((header, outcome[1]))
+                    continue
+            if not cell or cell.isspace():
+                if required:
+                    errors.append((header, f"{quoted}为必填项"))
+                else:
+                    values[key] = None
+                continue
+        elif cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()):
+            if required:
+                errors.append((header, f"{quoted}为必填项"))
             else:
-                values[column.key] = None
+                values[key] = None
             continue
         try:
-            values[column.key] = column.parse(cell)
+            value = parse(cell)
         except CellError as exc:
             # Name the column once: identifier messages already start with it.
             message = exc.message
-            if not message.startswith(column.header):
-                message = f"“{column.header}”{message}"
-            row.reject(column.header, message)
-    return row
+            if not message.startswith(header):
+                message = quoted + message
+            errors.append((header, message))
+            if cache is not None and type(cell) is str and len(cache) < CACHE_LIMIT:
+                cache[cell] = (None, message)
+            continue
+        values[key] = value
+        if cache is not None and type(cell) is str and len(cache) < CACHE_LIMIT:
+            cache[cell] = (value, None)
+    return Row(number, raw, values, errors)
 
 
 def _is_blank(cells: list[Any]) -> bool:
-    return all(
-        cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()) for cell in cells
-    )
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        if isinstance(cell, str) and not cell.strip():
+            continue
+        return False
+    return True
 
 
 CHUNK = 20_000  # rows parsed, checked and written together: bounded memory at any file size
@@ -241,6 +331,7 @@ def run_import(
     progress: ProgressCallback = _no_progress,
 ) -> ImportResult:
     """Import a workbook; see the module docstring for the steps."""
+    from gonghui.core.bulk import bulk_session
     from gonghui.core.uploads import check_upload, open_sheet
     from gonghui.core.workbooks import write_error_workbook
 
@@ -256,14 +347,23 @@ def run_import(
     layout = match_headers(top, spec, context)
     numbered = enumerate(chain(top[layout.header_row + 1 :], rows_in), start=layout.header_row + 2)
     try:
-        with transaction.atomic():
-            while batch := list(islice(numbered, CHUNK)):
-                chunk = [parse_row(n, cells, layout) for n, cells in batch if not _is_blank(cells)]
+        with bulk_session(), transaction.atomic():
+            while True:
+                # Rows are parsed as they are read, so reading (which may wait for the next
+                # part of a large sheet) and parsing interleave.
+                chunk: list[Row] = []
+                taken = 0
+                for n, cells in islice(numbered, CHUNK):
+                    taken += 1
+                    if not _is_blank(cells):
+                        chunk.append(parse_row(n, cells, layout))
+                if not taken:
+                    break
                 if not chunk:
                     continue
                 spec.check(chunk, context)
-                good = [row for row in chunk if row.ok]
-                bad.extend(row for row in chunk if not row.ok)
+                good = [row for row in chunk if not row.errors]
+                bad.extend(row for row in chunk if row.errors)
                 result.read += len(chunk)
                 if good and not (all_or_nothing and bad):
                     written = spec.write(good, context)

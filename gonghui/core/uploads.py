@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import codecs
 import csv
+import posixpath
+import re
 import struct
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
+from xml.etree import ElementTree
 
 from django.conf import settings
 from python_calamine import (
@@ -360,7 +365,13 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[list[Any]]:
 def _open_workbook(path: Path) -> tuple[int, Iterator[list[Any]]]:
     try:
         with CalamineWorkbook.from_path(str(path)) as book:
-            sheet = book.get_sheet_by_index(_first_sheet_index(book))
+            index = _first_sheet_index(book)
+            part = _large_sheet_part(path, book, index)
+            if part is not None:
+                windowed = _open_windows(path, part, index)
+                if windowed is not None:
+                    return windowed
+            sheet = book.get_sheet_by_index(index)
     except BaseException as exc:
         if not _is_reader_failure(exc):
             raise
@@ -425,3 +436,266 @@ def _unreadable(exc: BaseException) -> ImportRejected:
     return ImportRejected(
         f"文件无法读取：文件可能已损坏，请在Excel中打开并另存为 .xlsx 后再导入（{prefix}{detail}）"
     )
+
+
+# --- large sheets, read in windows ------------------------------------------------------------
+#
+# calamine builds the whole sheet in memory before the first row can be read: about 1 KB per row
+# of a 12-column roll, so 1 GB for a million rows. A sheet whose XML is larger than
+# WINDOW_MIN_BYTES is therefore cut, at row boundaries, into windows of WINDOW_ROWS rows; each
+# window is handed to calamine as a workbook of its own (the same parts, with the sheet holding
+# only that window's rows, at their own row numbers), and the next window is read on a second
+# thread while the engine works through the current one. The rows come out exactly as one
+# calamine read of the whole sheet would give them (tests/core/test_upload_windows.py).
+#
+# The cut is made on the markup: outside CDATA sections, comments and processing instructions
+# (which a spreadsheet's sheet data never holds, and which are refused here) a "<row" can only
+# be a row element, because text and attribute values escape "<".
+
+WINDOW_MIN_BYTES = 32 * 1024 * 1024
+WINDOW_ROWS = 50_000
+FIRST_WINDOW_ROWS = 5_000
+_NOT_MARKUP = (b"<![CDATA[", b"<!--", b"<?")
+_RELATIONSHIP_NAMESPACES = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+
+
+def _large_sheet_part(path: Path, book: CalamineWorkbook, index: int) -> str | None:
+    """The zip part of sheet `index` if it is large enough to read in windows, else None.
+
+    Anything unexpected in the workbook's structure answers None: the sheet is then read whole,
+    as calamine reads it.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, index, book.sheet_names[index])
+            if part is None or archive.getinfo(part).file_size <= WINDOW_MIN_BYTES:
+                return None
+            return part
+    except (KeyError, IndexError, ValueError, zipfile.BadZipFile, OSError, ElementTree.ParseError):
+        return None
+
+
+def _sheet_part(archive: zipfile.ZipFile, index: int, name: str) -> str | None:
+    """The part holding the workbook's `index`-th sheet, found through xl/workbook.xml and its
+    relationships, or None when the workbook does not say so plainly."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    sheets = [e for e in workbook.iter() if e.tag.rpartition("}")[2] == "sheet"]
+    if index >= len(sheets) or sheets[index].get("name") != name:
+        return None
+    rid = next(
+        (sheets[index].get(f"{{{ns}}}id") for ns in _RELATIONSHIP_NAMESPACES
+         if sheets[index].get(f"{{{ns}}}id")),
+        None,
+    )
+    if rid is None:
+        return None
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(
+        (e.get("Target") for e in relations.iter()
+         if e.tag.rpartition("}")[2] == "Relationship" and e.get("Id") == rid),
+        None,
+    )
+    if not target or target.startswith(("http:", "https:", "file:")):
+        return None
+    part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+    names = set(archive.namelist())
+    return part if part in names else None
+
+
+class _SheetWindows:
+    """Cuts one sheet part into standalone sheet documents of at most WINDOW_ROWS rows each."""
+
+    def __init__(self, path: Path, part: str) -> None:
+        self.archive = zipfile.ZipFile(path)
+        self.part = part
+        self.stream = self.archive.open(part)
+        self.buffer = bytearray()
+        self.exhausted = False
+        self.head = b""  # the document up to and including the sheetData start tag
+        self.tail = b""  # the end tags that close a window's document
+        self.row_tag = b"<row"
+        self.end_tag = b"</sheetData>"
+        self.total = 0
+        self.folder: tempfile.TemporaryDirectory[str] | None = None
+
+    def close(self) -> None:
+        self.stream.close()
+        self.archive.close()
+        if self.folder is not None:
+            self.folder.cleanup()
+
+    def _fill(self) -> bool:
+        if self.exhausted:
+            return False
+        chunk = self.stream.read(INFLATE_CHUNK)
+        if not chunk:
+            self.exhausted = True
+            return False
+        self.buffer += chunk
+        return True
+
+    def start(self) -> bool:
+        """Read up to the first row; False when this sheet is not one to cut (read it whole)."""
+        while True:
+            found = _SHEET_DATA.search(self.buffer)
+            if found is not None:
+                break
+            if len(self.buffer) > 16 * INFLATE_CHUNK or not self._fill():
+                return False
+        start = bytes(self.buffer[:4])
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"<\x00", b"\x00<")):
+            return False
+        if found.group("empty"):
+            return False  # <sheetData/>: nothing to cut
+        head = bytes(self.buffer[: found.end()])
+        root = _ROOT.search(head)
+        if root is None or any(marker in head for marker in _NOT_MARKUP[:2]):
+            return False
+        prefix = found.group("prefix")
+        dimension = _DIMENSION.search(head)
+        if dimension is not None:
+            last = re.search(rb"(\d+)$", dimension.group("ref"))
+            self.total = int(last.group(1)) if last else 0
+            # calamine sizes its cell store from the dimension: a window must not claim the
+            # whole sheet's.
+            head = head[: dimension.start()] + head[dimension.end() :]
+        self.head = head
+        self.tail = b"</" + prefix + b"sheetData></" + root.group(1) + b">"
+        self.row_tag = b"<" + prefix + b"row"
+        self.end_tag = b"</" + prefix + b"sheetData>"
+        del self.buffer[: found.end()]
+        return True
+
+    def __iter__(self) -> Iterator[Path]:
+        """Each window as a workbook file (the same file, rewritten for each window)."""
+        tag, end_tag, buffer = self.row_tag, self.end_tag, self.buffer
+        count = 0  # row start tags in buffer[:scanned]
+        scanned = 0
+        # Small windows first, so that the import starts at once and the thread reading ahead
+        # keeps in front of it; then WINDOW_ROWS at a time.
+        size = FIRST_WINDOW_ROWS
+        while True:
+            end = buffer.find(end_tag, max(0, scanned - len(end_tag)))
+            limit = len(buffer) if end < 0 else end
+            found = buffer.count(tag, scanned, limit)
+            if count + found > size:
+                cut = scanned - 1
+                for _ in range(size + 1 - count):
+                    cut = buffer.find(tag, cut + 1, limit)
+                yield self.workbook(buffer, cut)
+                del buffer[:cut]
+                count, scanned, size = 0, 0, min(WINDOW_ROWS, 4 * size)
+                continue
+            if end >= 0:
+                if count + found:
+                    yield self.workbook(buffer, end)
+                return
+            count += found
+            # A tag cut at the buffer's end is counted with the next chunk.
+            scanned = max(scanned, len(buffer) - len(tag) + 1)
+            if not self._fill():
+                raise ImportRejected(f"{MESSAGE_BAD_XLSX}：工作表不完整")
+
+    def workbook(self, rows: bytearray, end: int) -> Path:
+        """A workbook file like the upload, whose sheet holds only `rows[:end]`.
+
+        Its parts are stored, not deflated (it is read once, at once), and it is a file
+        rather than bytes in memory, so calamine's read of it costs no copy of the window.
+        """
+        if any(rows.find(marker, 0, end) >= 0 for marker in _NOT_MARKUP):
+            raise ImportRejected(
+                f"{MESSAGE_UNSAFE_XLSX}：工作表数据中含有CDATA、注释或处理指令，"
+                "请在Excel中另存为 .xlsx 后再导入"
+            )
+        if self.folder is None:
+            self.folder = tempfile.TemporaryDirectory(prefix="gonghui-sheet-")
+        target = Path(self.folder.name) / "window.xlsx"
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as window:
+            for name, data in self._other_parts().items():
+                window.writestr(name, data)
+            with memoryview(rows) as view, window.open(self.part, "w") as sheet:
+                sheet.write(self.head)
+                sheet.write(view[:end])
+                sheet.write(self.tail)
+        return target
+
+    def _other_parts(self) -> dict[str, bytes]:
+        if not hasattr(self, "_parts"):
+            sheets = [
+                info.filename for info in self.archive.infolist()
+                if info.filename.startswith("xl/worksheets/") and info.filename != self.part
+            ]
+            stub = self.head + self.tail  # an empty sheet of the same shape
+            parts = {
+                info.filename: self.archive.read(info.filename)
+                for info in self.archive.infolist()
+                if info.filename != self.part and info.filename not in sheets
+                and not info.is_dir()
+            }
+            # The other sheets are never read: an empty one stands in for each.
+            parts.update(dict.fromkeys(sheets, stub))
+            self._parts = parts
+        return self._parts
+
+
+_SHEET_DATA = re.compile(rb"<(?P<prefix>(?:[A-Za-z_][\w.\-]*:)?)sheetData\b[^>]*?(?P<empty>/?)>")
+_ROOT = re.compile(rb"<([A-Za-z_][^\s/>]*)")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?dimension\b[^>]*?ref=\"(?P<ref>[^\"]*)\"[^>]*/>")
+
+
+def _open_windows(path: Path, part: str, index: int) -> tuple[int, Iterator[list[Any]]] | None:
+    windows = _SheetWindows(path, part)
+    if not windows.start():
+        windows.close()
+        return None
+    return windows.total, _window_rows(windows, index)
+
+
+def _window_rows(windows: _SheetWindows, index: int) -> Iterator[list[Any]]:
+    """The sheet's rows, window after window, each window read ahead on a second thread."""
+    documents = iter(windows)
+
+    def load() -> tuple[int, int, list[list[Any]]] | None:
+        window = next(documents, None)
+        if window is None:
+            return None
+        with CalamineWorkbook.from_path(str(window)) as book:
+            sheet = book.get_sheet_by_index(index)
+        if sheet.start is None:
+            return 0, 0, []  # a window of empty rows: they are given out with the next one
+        first_row, first_col = sheet.start
+        # The window's own range, from its first row and column (never the rows above it).
+        return first_row, first_col, sheet.to_python(skip_empty_area=True)
+
+    position = 0  # the Excel row index (0-based) of the next row to give out
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gonghui-sheet")
+    try:
+        pending = executor.submit(load)
+        while True:
+            try:
+                loaded = pending.result()
+            except BaseException as exc:
+                if not _is_reader_failure(exc):
+                    raise
+                raise _unreadable(exc) from exc
+            if loaded is None:
+                return
+            pending = executor.submit(load)
+            first_row, first_col, rows = loaded
+            del loaded
+            if not rows:
+                continue
+            while position < first_row:
+                yield []
+                position += 1
+            padding = [""] * first_col
+            for cells in rows:
+                yield [*padding, *cells] if first_col else cells
+            position += len(rows)
+            del rows
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        windows.close()

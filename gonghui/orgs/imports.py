@@ -14,6 +14,7 @@ from gonghui.core.imports import (
     ImportSpec,
     Row,
     WriteResult,
+    cell_parser,
     text,
 )
 from gonghui.orgs.forms import ALLOWED_CHILDREN
@@ -29,18 +30,8 @@ def parse_kind(value: Any) -> str:
     return kind
 
 
-def parse_uscc(value: Any) -> str:
-    try:
-        return check_uscc(text(value))
-    except IdentifierError as exc:
-        raise CellError(str(exc)) from exc
-
-
-def parse_founded(value: Any) -> Any:
-    try:
-        return parse_date(value)
-    except DateParseError as exc:
-        raise CellError(str(exc)) from exc
+parse_uscc = cell_parser(check_uscc, IdentifierError, as_text=True)
+parse_founded = cell_parser(parse_date, DateParseError)
 
 
 class OrganizationImport(ImportSpec):

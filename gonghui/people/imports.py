@@ -7,20 +7,31 @@ who is an active member elsewhere is refused unless the row asks for a transfer 
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 
-from gonghui.core.bulk import LOOKUP_CHUNK, chunked, insert_rows
+from gonghui.core.bulk import (
+    LOOKUP_CHUNK,
+    allocate_ids,
+    chunked,
+    date_adapter,
+    insert_rows,
+    select_in,
+)
 from gonghui.core.dates import DateParseError, parse_date
 from gonghui.core.identifiers import IdentifierError, check_id_number, check_mobile
 from gonghui.core.imports import (
+    CACHE_LIMIT,
     CellError,
     ImportColumn,
     ImportContext,
     ImportSpec,
     Row,
     WriteResult,
+    cell_parser,
     text,
 )
 from gonghui.core.pinyin import initials
@@ -32,32 +43,28 @@ YES = {"是", "y", "yes", "true", "1", "√"}
 NO = {"否", "n", "no", "false", "0", ""}
 
 
+# A name as on the ID card: Han characters (any CJK block, 〇 included), Latin letters for the
+# rare transcribed name, and the middle dot between the parts of a minority name. Excel users
+# type that dot several ways; all are stored as “·”.
+_NAME = re.compile(
+    r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z]+"
+    r"(?:·[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z]+)*"
+)
+_DOTS = str.maketrans(dict.fromkeys("•・‧．.･", "·"))
+
+
 def parse_name(value: Any) -> str:
-    name = "".join(str(value).split())  # "张 三" as typed with a space is still 张三
+    name = "".join(str(value).split()).translate(_DOTS)  # "张 三" typed with a space is 张三
     if not 1 < len(name) <= 50:
         raise CellError("长度应为2至50个字")
+    if not _NAME.fullmatch(name):
+        raise CellError("只能包含汉字、字母和间隔号“·”，请按身份证上的姓名填写")
     return name
 
 
-def parse_id_number(value: Any) -> Any:
-    try:
-        return check_id_number(value)
-    except IdentifierError as exc:
-        raise CellError(str(exc)) from exc
-
-
-def parse_mobile(value: Any) -> str:
-    try:
-        return check_mobile(value)
-    except IdentifierError as exc:
-        raise CellError(str(exc)) from exc
-
-
-def parse_day(value: Any) -> datetime.date:
-    try:
-        return parse_date(value)
-    except DateParseError as exc:
-        raise CellError(str(exc)) from exc
+parse_id_number = cell_parser(check_id_number, IdentifierError)
+parse_mobile = cell_parser(check_mobile, IdentifierError)
+parse_day = cell_parser(parse_date, DateParseError)
 
 
 def parse_yes_no(value: Any) -> bool:
@@ -92,19 +99,23 @@ class MemberImport(ImportSpec):
         ImportColumn("姓名", "name", parse_name, required=True, width=10),
         ImportColumn("身份证号", "id", parse_id_number, required=True, as_text=True, width=22),
         ImportColumn("手机号", "mobile", parse_mobile, as_text=True, width=14),
-        ImportColumn("所属工会编码", "union", text, required=True, as_text=True, width=14),
+        ImportColumn("所属工会编码", "union", text, required=True, as_text=True, width=14,
+                     cache=True),
         ImportColumn("入会日期", "enrolled_on", parse_day, required=True, width=12,
-                     note="入会日期格式如 2018-05-01"),
+                     note="入会日期格式如 2018-05-01", cache=True),
         ImportColumn("民族", "ethnicity", code_parser(ETHNICITY),
-                     choices=[label for _, label in ETHNICITY.choices], width=10),
+                     choices=[label for _, label in ETHNICITY.choices], width=10, cache=True),
         ImportColumn("学历", "education", code_parser(EDUCATION),
-                     choices=[label for _, label in EDUCATION.choices], width=12),
+                     choices=[label for _, label in EDUCATION.choices], width=12, cache=True),
         ImportColumn("政治面貌", "political_status", code_parser(POLITICAL_STATUS),
-                     choices=[label for _, label in POLITICAL_STATUS.choices], width=14),
-        ImportColumn("工作单位", "employer", text, width=28),
-        ImportColumn("是否农民工", "is_migrant", parse_yes_no, choices=["是", "否"], width=10),
+                     choices=[label for _, label in POLITICAL_STATUS.choices], width=14,
+                     cache=True),
+        ImportColumn("工作单位", "employer", text, width=28, cache=True),
+        ImportColumn("是否农民工", "is_migrant", parse_yes_no, choices=["是", "否"], width=10,
+                     cache=True),
         ImportColumn("会员卡号", "card_number", text, as_text=True, width=16),
-        ImportColumn("转会", "transfer", parse_yes_no, choices=["是", "否"], width=8),
+        ImportColumn("转会", "transfer", parse_yes_no, choices=["是", "否"], width=8,
+                     cache=True),
     )
 
     def check(self, rows: list[Row], context: ImportContext) -> None:
@@ -128,10 +139,11 @@ class MemberImport(ImportSpec):
         for row in rows:
             values = row.values
             info = values.get("id")
-            union = unions.get(values.get("union") or "")
-            if values.get("union") and union is None:
+            code = values.get("union")
+            union = unions.get(code or "")
+            if code and union is None:
                 row.reject("所属工会编码",
-                           f"“所属工会编码”{values['union']}不存在，或不是您管辖范围内的基层工会")
+                           f"“所属工会编码”{code}不存在，或不是您管辖范围内的基层工会")
             values["union"] = union
             enrolled_on = values.get("enrolled_on")
             if enrolled_on is not None:
@@ -148,21 +160,21 @@ class MemberImport(ImportSpec):
                 row.reject("身份证号", f"“身份证号”与第{first}行重复")
                 continue
             seen[info.number] = row.number
-            if row.ok:
+            if not row.errors:
                 candidates.append(row)
         self._match_existing(candidates)
-        self._match_employers([r for r in rows if r.ok], context)
+        self._match_employers([r for r in rows if not r.errors], context)
 
     def _match_existing(self, rows: list[Row]) -> None:
         by_number = {row.values["id"].number: row for row in rows}
-        people: dict[str, dict[str, Any]] = {}
-        for part in chunked(list(by_number), LOOKUP_CHUNK):
-            for person_id, id_number, name in Person.objects.filter(
-                id_number__in=part
-            ).values_list("id", "id_number", "name"):
-                people[id_number] = {"id": person_id, "name": name}
+        people: dict[str, tuple[int, str]] = {
+            id_number: (person_id, name)
+            for person_id, id_number, name in select_in(
+                Person, ["id", "id_number", "name"], "id_number", by_number
+            )
+        }
         active: dict[int, dict[str, Any]] = {}
-        ids = [p["id"] for p in people.values()]
+        ids = [person_id for person_id, _ in people.values()]
         for part in chunked(ids, LOOKUP_CHUNK):
             for pk, person_id, org_id, enrolled_on in Membership.objects.filter(
                 person_id__in=part, status=MembershipStatus.ACTIVE
@@ -171,14 +183,14 @@ class MemberImport(ImportSpec):
         for number, row in by_number.items():
             values = row.values
             person = people.get(number)
-            values["person_id"] = person["id"] if person else None
+            values["person_id"] = person[0] if person else None
             values["current"] = None
             if person is None:
                 continue
-            if person["name"] != values["name"]:
+            if person[1] != values["name"]:
                 row.reject("姓名", "“姓名”与系统中该身份证号登记的姓名不一致")
                 continue
-            current = active.get(person["id"])
+            current = active.get(person[0])
             if current is None:
                 continue
             if current["org_id"] == values["union"].pk:
@@ -191,11 +203,14 @@ class MemberImport(ImportSpec):
                 values["current"] = current
 
     def _match_employers(self, rows: list[Row], context: ImportContext) -> None:
+        # Names already looked up for an earlier chunk are not asked again.
+        found: dict[str, int | None] = context.cache.setdefault("employers", {})
         names = {row.values["employer"] for row in rows if row.values.get("employer")}
-        if not names:
+        names.difference_update(found)
+        if not names and not found:
             return
-        found: dict[str, int] = {}
         for part in chunked(sorted(names), LOOKUP_CHUNK):
+            found.update(dict.fromkeys(part))
             found.update(
                 Enterprise.objects.visible_to(context.user)
                 .filter(name__in=part)
@@ -208,19 +223,28 @@ class MemberImport(ImportSpec):
         result = WriteResult()
         new_people = [r for r in rows if r.values["person_id"] is None]
         existing = [r for r in rows if r.values["person_id"] is not None]
+        # New people are inserted with their keys, so memberships need no query to learn them.
+        keys = allocate_ids(Person, len(new_people))
+        if keys is not None:
+            for row, key in zip(new_people, keys, strict=True):
+                row.values["person_id"] = key
+        pinyin: dict[str, str] = context.cache.setdefault("initials", {})
+        adapt_date = date_adapter()
         insert_rows(
             Person,
-            ["id_number", "name", "name_initials", "id_tail", "sex", "birth_date", "mobile",
+            [*(["id"] if keys is not None else []),
+             "id_number", "name", "name_initials", "id_tail", "sex", "birth_date", "mobile",
              "ethnicity", "education", "political_status", "employer_id", "employer_name",
              "is_migrant", "org", "org_path"],
-            (self._person_tuple(r) for r in new_people),
+            [self._person_tuple(r, pinyin, adapt_date, with_key=keys is not None)
+             for r in new_people],
+            dates_adapted=True,
         )
-        numbers = [r.values["id"].number for r in new_people]
-        ids: dict[str, int] = {}
-        for part in chunked(numbers, LOOKUP_CHUNK):
-            ids.update(Person.objects.filter(id_number__in=part).values_list("id_number", "id"))
-        for row in new_people:
-            row.values["person_id"] = ids[row.values["id"].number]
+        if keys is None:
+            numbers = [r.values["id"].number for r in new_people]
+            ids = dict(select_in(Person, ["id_number", "id"], "id_number", numbers))
+            for row in new_people:
+                row.values["person_id"] = ids[row.values["id"].number]
         result.created = len(new_people)
 
         self._update_people(existing)
@@ -233,38 +257,53 @@ class MemberImport(ImportSpec):
             row.values["joined_by"] = JoinedBy.TRANSFER
         ending = Membership.objects.filter(pk__in=[r.values["current"]["id"] for r in moving])
         by_id = {m.pk: m for m in ending}
+        now = timezone.now()  # bulk_update skips auto_now: the rows did change now
         for row in moving:
             membership = by_id[row.values["current"]["id"]]
             membership.status = MembershipStatus.TRANSFERRED
             membership.ended_on = row.values["enrolled_on"]
-        Membership.objects.bulk_update(by_id.values(), ["status", "ended_on"], batch_size=1000)
+            membership.updated_at = now
+        Membership.objects.bulk_update(
+            by_id.values(), ["status", "ended_on", "updated_at"], batch_size=1000
+        )
 
-        starting = [r for r in rows if not r.values["current"] or "joined_by" in r.values]
+        starting = [r.values for r in rows if not r.values["current"] or "joined_by" in r.values]
+        enrolment, active = str(JoinedBy.ENROLMENT), str(MembershipStatus.ACTIVE)
         insert_rows(
             Membership,
             ["person", "org", "org_path", "enrolled_on", "joined_by", "status", "card_number"],
-            (
-                (r.values["person_id"], r.values["union"].pk, r.values["union"].path,
-                 r.values["enrolled_on"],
-                 r.values.get("joined_by", JoinedBy.ENROLMENT),
-                 MembershipStatus.ACTIVE, r.values.get("card_number") or "")
-                for r in starting
-            ),
+            [
+                (v["person_id"], v["union"].id, v["union"].path, adapt_date(v["enrolled_on"]),
+                 v.get("joined_by", enrolment), active, v.get("card_number") or "")
+                for v in starting
+            ],
+            dates_adapted=True,
         )
         return result
 
     @staticmethod
-    def _person_tuple(row: Row) -> tuple[Any, ...]:
+    def _person_tuple(
+        row: Row, pinyin: dict[str, str], adapt_date: Callable[[Any], Any], *, with_key: bool
+    ) -> tuple[Any, ...]:
         v = row.values
         info = v["id"]
+        name = v["name"]
+        name_initials = pinyin.get(name)
+        if name_initials is None:
+            name_initials = initials(name)[:50]
+            if len(pinyin) < CACHE_LIMIT:
+                pinyin[name] = name_initials
         employer_id = v.get("employer_id")
-        return (
-            info.number, v["name"], initials(v["name"])[:50], info.number[-4:], info.sex,
-            info.birth_date, v.get("mobile") or "", v.get("ethnicity") or "",
+        union = v["union"]
+        number = info.number
+        person = (
+            number, name, name_initials, number[-4:], info.sex,
+            adapt_date(info.birth_date), v.get("mobile") or "", v.get("ethnicity") or "",
             v.get("education") or "", v.get("political_status") or "", employer_id,
             "" if employer_id else (v.get("employer") or ""), bool(v.get("is_migrant")),
-            v["union"].pk, v["union"].path,
+            union.id, union.path,
         )
+        return (v["person_id"], *person) if with_key else person
 
     @staticmethod
     def _update_people(rows: list[Row]) -> None:
@@ -272,6 +311,7 @@ class MemberImport(ImportSpec):
         if not rows:
             return
         people = Person.objects.in_bulk([r.values["person_id"] for r in rows])
+        now = timezone.now()  # bulk_update skips auto_now
         optional = ["mobile", "ethnicity", "education", "political_status", "is_migrant"]
         for row in rows:
             person = people[row.values["person_id"]]
@@ -285,7 +325,9 @@ class MemberImport(ImportSpec):
                 person.employer_name = row.values["employer"]
             person.org = row.values["union"]
             person.org_path = person.org.path
+            person.updated_at = now
         Person.objects.bulk_update(
-            people.values(), [*optional, "employer", "employer_name", "org", "org_path"],
+            people.values(),
+            [*optional, "employer", "employer_name", "org", "org_path", "updated_at"],
             batch_size=1000,
         )
