@@ -40,7 +40,7 @@ test-postgres: $(STAMP)
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check gonghui tests scripts
+	$(BIN)/ruff check gonghui tests scripts bench
 	GONGHUI_ENV=test $(BIN)/mypy gonghui
 
 ## Debian's chromium for the browser tests (never a downloaded browser build).
