@@ -434,8 +434,10 @@ def election_rows(*, seed: int, plan: BuildingPlan) -> list[tuple[str, datetime.
         else:
             term = rng.choice(TERMS)
             if code in overdue:
-                # The last term ran out before the half-year ended; nobody has elected since.
+                # The last term ran out in the two years before the half-year ended; nobody has
+                # elected since.
                 last = add_years(H1_END, -term) - datetime.timedelta(days=30)
+                earliest = max(earliest, last - datetime.timedelta(days=730))
             else:
                 # The last term runs past the half-year's end; held before 2018.
                 last = H1_START - datetime.timedelta(days=1)
