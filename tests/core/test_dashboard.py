@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from gonghui.core.dashboard import choose_period, half_year_choices
 from gonghui.orgs.models import Election, Organization
@@ -29,7 +30,7 @@ def test_without_activity_this_half_year_the_latest_half_year_is_shown(federatio
     response = login("city_admin").get(reverse("home"))
     board = response.context["board"]
     assert board.period == Period.parse("2018H1")
-    assert board.fallback_from == Period.half_year_of(datetime.date.today())
+    assert board.fallback_from == Period.half_year_of(timezone.localdate())
     page = response.content.decode()
     assert "尚无业务记录" in page and "2018年上半年" in page
     # The figures are the registry's, for the user's organisation and that half-year.
