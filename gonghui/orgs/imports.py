@@ -35,6 +35,7 @@ def parse_kind(value: Any) -> str:
 
 
 parse_uscc = cell_parser(check_uscc, IdentifierError, as_text=True)
+# Any date column of these templates (成立日期, 换届日期).
 parse_founded = cell_parser(parse_date, DateParseError)
 
 
@@ -172,13 +173,6 @@ class OrganizationImport(ImportSpec):
         return result
 
 
-def parse_day(value: Any) -> datetime.date:
-    try:
-        return parse_date(value)
-    except DateParseError as exc:
-        raise CellError(str(exc)) from exc
-
-
 def parse_term(value: Any) -> int:
     word = text(value).removesuffix("年")
     if word not in {str(int(choice)) for choice in TermYears}:
@@ -198,7 +192,7 @@ class ElectionImport(ImportSpec):
     )
     columns = (
         ImportColumn("工会编码", "union", text, required=True, as_text=True),
-        ImportColumn("换届日期", "held_on", parse_day, required=True, width=12,
+        ImportColumn("换届日期", "held_on", parse_founded, required=True, width=12,
                      note="换届日期格式如 2018-05-01"),
         ImportColumn("届期(年)", "term_years", parse_term, required=True,
                      choices=[str(int(choice)) for choice in TermYears], width=10),
