@@ -115,7 +115,8 @@ def write_template(target: Path | BinaryIO, spec: ImportSpec) -> None:
 def _instructions(spec: ImportSpec) -> str:
     lines = ["填表说明："]
     if spec.instructions:
-        lines.append(spec.instructions.strip())
+        # The heading is written here once, whether or not the spec's text repeats it.
+        lines.append(spec.instructions.strip().removeprefix("填表说明：").removeprefix("填表说明:"))
     first_data, header_row = TEMPLATE_HEADER_ROW + 2, TEMPLATE_HEADER_ROW + 1
     lines.append(
         f"请从第{first_data}行起每行填写一条记录，不要修改第{header_row}行的表头；"

@@ -98,6 +98,7 @@ def test_template_title_instructions_and_exact_headers(template: Path) -> None:
     assert rows[0][0] == "会员花名册导入模板"
     instructions = rows[1][0]
     assert instructions.startswith("填表说明：")
+    assert instructions.count("填表说明") == 1
     assert "每位会员填写一行。" in instructions
     assert "身份证号：必填，18位" in instructions
     assert "性别：从下拉列表中选择" in instructions
@@ -306,3 +307,17 @@ def test_error_workbook_short_raw_row_is_padded(tmp_path: Path) -> None:
     )
     (rows,) = read_sheets(path).values()
     assert rows == [["姓名", "身份证号", ERROR_COLUMN], ["张三", "", "缺"]]
+
+
+@pytest.mark.django_db
+def test_every_shipped_template_heads_its_instructions_once(tmp_path: Path) -> None:
+    from gonghui.core.registry import registry
+
+    specs = [record.import_spec for record in registry if record.import_spec is not None]
+    assert len(specs) >= 3  # members, orgs, elections
+    for spec in specs:
+        path = tmp_path / f"{spec.slug}.xlsx"
+        write_template(path, spec)
+        first_sheet = next(iter(read_sheets(path).values()))
+        instructions = first_sheet[1][0]
+        assert instructions.count("填表说明") == 1, spec.slug
