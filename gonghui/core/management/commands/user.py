@@ -45,13 +45,16 @@ class Command(BaseCommand):
                 validate_password(password)
             except ValidationError as exc:
                 raise CommandError("密码不符合要求：" + "；".join(exc.messages)) from exc
-        user = create_user(
-            username=options["username"],
-            org=org,
-            roles=options["role"],
-            password=password,
-            name=options["name"],
-        )
+        try:
+            user = create_user(
+                username=options["username"],
+                org=org,
+                roles=options["role"],
+                password=password,
+                name=options["name"],
+            )
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
         note = "" if password else "（未设置密码，无法登录；请用 --password-stdin 设置）"
         self.stdout.write(
             f"已创建用户 {user.username}：{org.name}，{'、'.join(user.role_labels)}{note}"
