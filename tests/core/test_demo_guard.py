@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.db import connections
 from django.test import override_settings
 
 from gonghui import cli
@@ -49,9 +51,14 @@ def server(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def gonghui(*args: str) -> int:
-    """Run `gonghui ARGS` in this process; its exit status."""
+    """Run `gonghui ARGS` in this process; its exit status.
+
+    A command run from the command line closes the database connections when it ends; here that
+    connection holds the test's transaction, so it is kept open.
+    """
     try:
-        cli.main(list(args))
+        with mock.patch.object(connections, "close_all", lambda: None):
+            cli.main(list(args))
     except SystemExit as exit_:
         return int(exit_.code or 0)
     return 0

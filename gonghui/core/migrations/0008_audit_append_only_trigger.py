@@ -12,6 +12,8 @@ from django.db import migrations
 
 RETENTION_DAYS = 180
 
+# `%%`: the statement goes through the driver's parameter formatting, which turns it into the
+# `%` that RAISE fills with the operation's name.
 CREATE = f"""
 CREATE OR REPLACE FUNCTION gonghui_audit_append_only() RETURNS trigger AS $$
 BEGIN
@@ -20,7 +22,7 @@ BEGIN
        AND OLD.at < now() - interval '{RETENTION_DAYS} days' THEN
         RETURN OLD;
     END IF;
-    RAISE EXCEPTION '审计日志只能追加，不能修改或删除（%）', TG_OP
+    RAISE EXCEPTION '审计日志只能追加，不能修改或删除（%%）', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;

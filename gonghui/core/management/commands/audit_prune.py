@@ -32,6 +32,10 @@ def prune(older_than_days: int) -> int:
             # Raw SQL on purpose: the ORM refuses every delete of an audit row.
             cursor.execute(f"DELETE FROM {table} WHERE at < %s", [cutoff])
             deleted = cursor.rowcount
+            if connection.vendor == "postgresql":
+                # SET LOCAL outlives a released savepoint: when called inside a larger
+                # transaction, switch it off again at once.
+                cursor.execute("SET LOCAL gonghui.retention = 'off'")
         audit.record(
             AuditAction.AUDIT_PRUNE,
             username="(命令行)",
