@@ -73,21 +73,33 @@ def test_the_command_through_the_gonghui_entry_point(capsys: pytest.CaptureFixtu
     assert "audit-prune" in cli._usage()
 
 
+def run(*statements: tuple[str, list[object]]) -> None:
+    """Execute statements in one savepoint (rolled back if the database refuses one)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+RETENTION_ON = ("SET LOCAL gonghui.retention = 'on'", [])
+RETENTION_OFF = ("SET LOCAL gonghui.retention = 'off'", [])
+
+
+def delete(pk: int) -> tuple[str, list[object]]:
+    return ("DELETE FROM core_auditentry WHERE id = %s", [pk])
+
+
+def rename(pk: int) -> tuple[str, list[object]]:
+    return ("UPDATE core_auditentry SET username = 'mallory' WHERE id = %s", [pk])
+
+
 @on_postgresql
 def test_the_database_refuses_updates_and_deletes_of_audit_rows() -> None:
     entry = AuditEntry.objects.create(action=AuditAction.LOGIN, username="alice")
     ancient = old_row(400, "ancient")
-    statements = [
-        ("UPDATE core_auditentry SET username = 'mallory' WHERE id = %s", [entry.pk]),
-        ("UPDATE core_auditentry SET username = 'mallory' WHERE id = %s", [ancient]),
-        ("DELETE FROM core_auditentry WHERE id = %s", [entry.pk]),
-        # An old row still needs the retention command's setting.
-        ("DELETE FROM core_auditentry WHERE id = %s", [ancient]),
-    ]
-    for sql, params in statements:
-        with pytest.raises(DatabaseError, match="审计日志只能追加"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
+    # An old row still needs the retention command's setting to be deleted.
+    for statement in (rename(entry.pk), rename(ancient), delete(entry.pk), delete(ancient)):
+        with pytest.raises(DatabaseError, match="审计日志只能追加"):
+            run(statement)
     assert AuditEntry.objects.get(pk=entry.pk).username == "alice"
     assert AuditEntry.objects.filter(pk=ancient).exists()
 
@@ -95,28 +107,17 @@ def test_the_database_refuses_updates_and_deletes_of_audit_rows() -> None:
 @on_postgresql
 def test_the_retention_setting_lets_only_old_rows_go() -> None:
     young, ancient = old_row(100, "young"), old_row(400, "ancient")
-    with pytest.raises(DatabaseError, match="审计日志只能追加"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL gonghui.retention = 'on'")
-            cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [young])
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL gonghui.retention = 'on'")
-            cursor.execute("UPDATE core_auditentry SET username = 'x' WHERE id = %s", [ancient])
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL gonghui.retention = 'on'")
-        cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [ancient])
-        cursor.execute("SET LOCAL gonghui.retention = 'off'")
+    with pytest.raises(DatabaseError, match="审计日志只能追加"):
+        run(RETENTION_ON, delete(young))
+    with pytest.raises(DatabaseError, match="审计日志只能追加"):
+        run(RETENTION_ON, rename(ancient))
+    run(RETENTION_ON, delete(ancient), RETENTION_OFF)
     assert not AuditEntry.objects.filter(pk=ancient).exists()
     assert AuditEntry.objects.filter(pk=young).exists()
     # With the setting off again, an old row is refused again; and the prune command, which
     # runs inside this test's transaction here, leaves it off behind it too.
-    other = old_row(400, "other")
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [other])
+    with pytest.raises(DatabaseError):
+        run(delete(old_row(400, "other")))
     assert prune(180) == 1
-    last = old_row(400, "last")
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [last])
+    with pytest.raises(DatabaseError):
+        run(delete(old_row(400, "last")))
