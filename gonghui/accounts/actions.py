@@ -66,6 +66,11 @@ def set_roles(*, user: User, roles: Iterable[str], actor: User | None) -> list[s
     before = sorted(user.groups.values_list("name", flat=True))
     user.groups.set(Group.objects.filter(name__in=codes))
     user.__dict__.pop("role_codes", None)
+    if user.requires_second_factor:
+        # A token issued under the old roles would skip the second factor the new ones need.
+        from rest_framework.authtoken.models import Token
+
+        Token.objects.filter(user=user).delete()
     audit.record(
         AuditAction.ROLE_CHANGE,
         user=actor,
@@ -147,7 +152,12 @@ def end_sessions(user: User) -> int:
 
 
 def issue_token(*, username: str) -> str:
+    """An API token for the account. An API token is a password without a second factor, so
+    accounts whose role requires one (administrators) get none."""
     from rest_framework.authtoken.models import Token
 
-    token, _created = Token.objects.get_or_create(user=User.objects.get(username=username))
+    user = User.objects.get(username=username)
+    if user.requires_second_factor:
+        raise ValidationError(f"{username} 的角色须使用双因素认证登录，不能签发 API 令牌")
+    token, _created = Token.objects.get_or_create(user=user)
     return token.key

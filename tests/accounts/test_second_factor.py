@@ -257,3 +257,26 @@ def test_an_administrator_who_disables_must_enrol_again(
     )
     assert response.status_code == 302
     assert client.get("/")["Location"].startswith(reverse("otp-setup"))
+
+
+# --- no way around it -------------------------------------------------------------------------
+
+
+def test_administrators_get_no_api_token(make_persona: Callable[[str], User]) -> None:
+    """An API token is a password without a second factor: none for the roles that need one."""
+    from django.core.exceptions import ValidationError
+
+    from gonghui.accounts.actions import issue_token, set_roles
+    from gonghui.accounts.roles import Role
+
+    make_persona("city_admin")
+    with pytest.raises(ValidationError, match="双因素认证"):
+        issue_token(username="city_admin")
+    cadre = make_persona("town_a_cadre")
+    token = issue_token(username="town_a_cadre")
+    assert Client().get("/api/orgs/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    # Promoted to administrator, the cadre's old token stops working.
+    set_roles(user=cadre, roles=[Role.CITY_ADMIN], actor=None)
+    assert Client().get("/api/orgs/", HTTP_AUTHORIZATION=f"Token {token}").status_code in {
+        401, 403,
+    }

@@ -32,7 +32,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "token":
-            self.stdout.write(issue_token(username=options["username"]))
+            try:
+                self.stdout.write(issue_token(username=options["username"]))
+            except ValidationError as exc:
+                raise CommandError("；".join(exc.messages)) from exc
             return
         try:
             org = Organization.objects.get(code=options["org"])
