@@ -115,7 +115,7 @@ def confirm_enrolment(request: HttpRequest, user: User, token: str) -> list[str]
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = issue_recovery_codes(user)
-    otp_login(request, device)
+    mark_verified(request, device)
     audit.record(AuditAction.OTP_ENROL, request=request, user=user, obj=user)
     return codes
 
@@ -129,11 +129,11 @@ def verify(request: HttpRequest, user: User, token: str) -> bool:
             # django-otp throttles a device after failures (and refuses a code used before).
             device = TOTPDevice.objects.select_for_update().get(pk=totp.pk)
             if device.verify_token(token):
-                otp_login(request, device)
+                mark_verified(request, device)
                 return True
     recovery = recovery_device(user)
     if recovery is not None and not token.isdigit() and recovery.verify_token(token):
-        otp_login(request, recovery)
+        mark_verified(request, recovery)
         audit.record(
             AuditAction.RECOVERY_CODE_USED,
             request=request,
@@ -173,6 +173,13 @@ def disable(request: HttpRequest, user: User, password: str, token: str) -> str 
 def remove_devices(user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCodeDevice.objects.filter(user=user).delete()
+
+
+def mark_verified(request: HttpRequest, device: Any) -> None:
+    """The session now holds more rights than before: give it a new key (as at login), so a
+    key seen before this step is worth nothing after it."""
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 def safe_next(request: HttpRequest, fallback: str = "home") -> str:

@@ -150,8 +150,14 @@ def test_login_with_a_device_asks_for_the_code_and_audits_a_wrong_one(
         action=AuditAction.OTP_FAILED, user=user, outcome=AuditOutcome.FAILURE
     ).exists()
     assert client.get("/").status_code == 302
+    key_before = client.session.session_key
     right = client.post(reverse("otp-verify"), {"token": current_totp(user), "next": "/orgs/"})
     assert right.status_code == 302 and right["Location"] == "/orgs/"
+    # The verified session has a new key: the one from before the second step is worthless.
+    assert client.session.session_key != key_before
+    stale = Client()
+    stale.cookies["sessionid"] = key_before
+    assert stale.get("/orgs/")["Location"].startswith("/login/")
     assert client.get("/orgs/").status_code == 200
     # A foreign `next` is not followed.
     other = password_login(user.username)
