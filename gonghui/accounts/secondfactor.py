@@ -124,7 +124,9 @@ def verify(request: HttpRequest, user: User, token: str) -> bool:
     """Check a TOTP code, or else a recovery code (spent on use); mark the session verified."""
     token = clean_token(token)
     totp = totp_device(user)
-    if totp is not None and token.isdigit():
+    # Six digits are an authenticator code; a recovery code is ten characters (rarely digits only).
+    looks_like_totp = token.isdigit() and len(token) <= 8
+    if totp is not None and looks_like_totp:
         with transaction.atomic():
             # django-otp throttles a device after failures (and refuses a code used before).
             device = TOTPDevice.objects.select_for_update().get(pk=totp.pk)
@@ -132,7 +134,7 @@ def verify(request: HttpRequest, user: User, token: str) -> bool:
                 mark_verified(request, device)
                 return True
     recovery = recovery_device(user)
-    if recovery is not None and not token.isdigit() and recovery.verify_token(token):
+    if recovery is not None and not looks_like_totp and recovery.verify_token(token):
         mark_verified(request, recovery)
         audit.record(
             AuditAction.RECOVERY_CODE_USED,

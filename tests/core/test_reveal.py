@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,7 +13,8 @@ from django.urls import reverse
 
 from gonghui.core.identifiers import mask_id_number, mask_phone
 from gonghui.core.models import AuditAction, AuditEntry
-from tests.conftest import Federation
+from tests.browser.conftest import browser, page  # noqa: F401 — for the browser check below
+from tests.conftest import PASSWORD, Federation, current_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +106,37 @@ def test_only_sensitive_fields_are_revealed(
         response = reveal(client, "people", federation.person_a.pk, field)
         assert response.status_code == 400, field  # type: ignore[attr-defined]
     assert not AuditEntry.objects.filter(action=AuditAction.REVEAL).exists()
+
+
+@pytest.mark.browser
+def test_the_reveal_button_in_a_real_browser(
+    transactional_db: Any,
+    federation: Federation,
+    make_persona: Callable[[str], Any],
+    live_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    page: Any,  # noqa: F811 — the fixture imported above
+) -> None:
+    """Click 查看完整, confirm, and the full number replaces the masked one (htmx, under CSP)."""
+    from playwright.sync_api import expect
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # see tests/browser/conftest.py
+    admin = make_persona("city_admin")
+    person = federation.person_a
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.get_by_label("用户名").fill("city_admin")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("动态码或恢复码").fill(current_totp(admin))
+    page.get_by_role("button", name="验证").click()
+    expect(page).to_have_url(f"{base}/")
+    page.goto(f"{base}/people/{person.pk}/")
+    fields = page.get_by_test_id("record-fields")
+    expect(fields).to_contain_text(mask_id_number(person.id_number))
+    expect(fields).not_to_contain_text(person.id_number)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("reveal-id_number").click()
+    expect(page.get_by_test_id("revealed")).to_have_text(person.id_number)
+    reveals = AuditEntry.objects.filter(action=AuditAction.REVEAL, object_id=str(person.pk))
+    assert reveals.count() == 1
