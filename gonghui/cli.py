@@ -6,7 +6,14 @@ import os
 import sys
 
 # Gonghui's commands, in the order `gonghui --help` lists them.
-COMMANDS = ["demo", "serve", "worker", "user", "import", "template", "backup", "restore"]
+COMMANDS = [
+    "demo", "serve", "worker", "user", "import", "template", "backup", "restore", "audit-prune",
+]
+
+
+def _module(name: str) -> str:
+    """The management command module of a `gonghui` command (`audit-prune` → `audit_prune`)."""
+    return name.replace("-", "_")
 
 
 def _usage() -> str:
@@ -14,7 +21,7 @@ def _usage() -> str:
 
     lines = ["用法: gonghui COMMAND [options]   (usage)", "", "commands:"]
     for name in COMMANDS:
-        help_text = load_command_class("gonghui.core", name).help.splitlines()[0]
+        help_text = load_command_class("gonghui.core", _module(name)).help.splitlines()[0]
         lines.append(f"  {name:<10} {help_text}")
     lines.append(f"  {'manage':<10} Django management commands: gonghui manage migrate, ...")
     lines.append("")
@@ -38,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     if args[0] not in COMMANDS:
         print(f"gonghui: 未知命令 {args[0]!r}\n\n{_usage()}", file=sys.stderr)
         sys.exit(2)
-    execute_from_command_line(["gonghui", *args])
+    execute_from_command_line(["gonghui", _module(args[0]), *args[1:]])
 
 
 if __name__ == "__main__":

@@ -307,3 +307,20 @@ MIDDLEWARE = [
     "gonghui.accounts.middleware.PasswordExpiryMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Second factor (row 4): TOTP through django-otp, required for the roles in
+# gonghui.accounts.roles.SECOND_FACTOR_ROLES. OTPMiddleware marks a session verified;
+# SecondFactorMiddleware, before the password-expiry check, sends an unverified account to
+# verify or enrol before anything else.
+INSTALLED_APPS = [*INSTALLED_APPS, "django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("gonghui.accounts.middleware.PasswordExpiryMiddleware"),
+    "gonghui.accounts.secondfactor.SecondFactorMiddleware",
+)
+OTP_TOTP_ISSUER = "工会工作平台"
+# A device that keeps failing slows down (django-otp's throttling doubles the wait each time).
+OTP_TOTP_THROTTLE_FACTOR = 1

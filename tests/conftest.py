@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
@@ -184,6 +187,7 @@ PERSONAS: dict[str, tuple[str, str | None]] = {
     "town_a_cadre": (Role.TOWN_CADRE, "town_a"),
     "town_b_cadre": (Role.TOWN_CADRE, "town_b"),
     "chair_a1": (Role.GRASSROOTS_CHAIR, "union_a1"),
+    "security_admin": (Role.SECURITY_ADMIN, "city"),
     "auditor": (Role.AUDITOR, "city"),
     "no_org": (Role.TOWN_CADRE, None),
 }
@@ -197,19 +201,47 @@ def make_persona(federation: Federation) -> Callable[[str], User]:
         if name not in made:
             role, org_attr = PERSONAS[name]
             org = getattr(federation, org_attr) if org_attr else None
-            made[name] = create_user(username=name, org=org, roles=[role], password=PASSWORD)
+            user = create_user(username=name, org=org, roles=[role], password=PASSWORD)
+            if user.requires_second_factor:
+                # Administrators must sign in with a second factor: give them an enrolled
+                # authenticator, as `/2fa/` would after the QR code was scanned.
+                TOTPDevice.objects.create(user=user, name="测试验证器", confirmed=True)
+            made[name] = user
         return made[name]
 
     return make
 
 
+def current_totp(user: User) -> str:
+    """The code the user's authenticator shows now. A code is accepted once per 30 s step, so
+    the device forgets the step it last accepted: the next sign-in in the same test may reuse
+    the code, as a person signing in again a minute later would type a new one."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    device.last_t = -1
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{code:0{device.digits}d}"
+
+
+def verify_second_factor(client: Client, user: User) -> None:
+    """Pass the second-factor step through the real verification page."""
+    response = client.post(reverse("otp-verify"), {"token": current_totp(user)})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert not response["Location"].startswith(reverse("otp-verify"))
+
+
 @pytest.fixture
 def login(make_persona: Callable[[str], User]) -> Callable[[str], Client]:
-    """A logged-in test client for a persona."""
+    """A logged-in test client for a persona; administrators pass the second factor too."""
 
     def client_for(name: str) -> Client:
         client = Client()
-        client.force_login(make_persona(name))
+        user = make_persona(name)
+        client.force_login(user)
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            verify_second_factor(client, user)
         return client
 
     return client_for

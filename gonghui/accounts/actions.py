@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 
 from gonghui.accounts.models import User
-from gonghui.accounts.roles import Role
+from gonghui.accounts.roles import Role, role_conflict
 from gonghui.core import audit
 from gonghui.core.models import AuditAction
 from gonghui.orgs.models import Organization
@@ -27,6 +28,7 @@ def create_user(
 ) -> User:
     if User.objects.filter(username=username).exists():
         raise ValidationError(f"用户名 {username} 已存在")
+    check_roles(roles)
     user = User(username=username, org=org, first_name=name)
     if password:
         user.set_password(password)
@@ -34,9 +36,6 @@ def create_user(
         user.set_unusable_password()
     user.save()
     codes = sorted(set(roles))
-    unknown = set(codes) - set(Role.values)
-    if unknown:
-        raise ValidationError(f"未知角色：{'、'.join(sorted(unknown))}")
     user.groups.set(Group.objects.filter(name__in=codes))
     audit.record(
         AuditAction.CREATE,
@@ -48,8 +47,68 @@ def create_user(
     return user
 
 
+def check_roles(roles: Iterable[str]) -> list[str]:
+    """The sorted role codes, or a ValidationError naming what is wrong with them."""
+    codes = sorted(set(roles))
+    unknown = set(codes) - set(Role.values)
+    if unknown:
+        raise ValidationError(f"未知角色：{'、'.join(sorted(unknown))}")
+    conflict = role_conflict(set(codes))
+    if conflict:
+        raise ValidationError(conflict)
+    return codes
+
+
 @transaction.atomic
-def deactivate_user(*, user: User, actor: User | None) -> int:
+def set_roles(*, user: User, roles: Iterable[str], actor: User | None) -> list[str]:
+    """Give an account exactly these roles (separation of duties checked), audited."""
+    codes = check_roles(roles)
+    before = sorted(user.groups.values_list("name", flat=True))
+    user.groups.set(Group.objects.filter(name__in=codes))
+    user.__dict__.pop("role_codes", None)
+    if user.requires_second_factor:
+        # A token issued under the old roles would skip the second factor the new ones need.
+        from rest_framework.authtoken.models import Token
+
+        Token.objects.filter(user=user).delete()
+    audit.record(
+        AuditAction.ROLE_CHANGE,
+        user=actor,
+        obj=user,
+        changes={"roles": {"before": before, "after": codes}},
+    )
+    return codes
+
+
+@transaction.atomic
+def unlock_user(*, user: User, actor: User | None, request: HttpRequest | None = None) -> int:
+    """End a login lockout on the account (its failure count starts again); audited."""
+    from axes.utils import reset
+
+    removed = int(reset(username=user.get_username()))
+    audit.record(
+        AuditAction.UNLOCK, request=request, user=actor, obj=user, changes={"attempts": removed}
+    )
+    return removed
+
+
+@transaction.atomic
+def reset_second_factor(
+    *, user: User, actor: User | None, request: HttpRequest | None = None
+) -> None:
+    """Remove the account's second factor (a lost phone): it enrols again at its next login,
+    and its sessions end, since they were verified with the device now gone."""
+    from gonghui.accounts.secondfactor import remove_devices
+
+    remove_devices(user)
+    end_sessions(user)
+    audit.record(AuditAction.OTP_RESET, request=request, user=actor, obj=user)
+
+
+@transaction.atomic
+def deactivate_user(
+    *, user: User, actor: User | None, request: HttpRequest | None = None
+) -> int:
     """Disable an account and end every session it holds; returns how many were ended.
 
     Django already refuses an inactive user's session, but a session left behind would come
@@ -61,6 +120,7 @@ def deactivate_user(*, user: User, actor: User | None) -> int:
     ended = end_sessions(user)
     audit.record(
         AuditAction.UPDATE,
+        request=request,
         user=actor,
         obj=user,
         changes={
@@ -92,7 +152,12 @@ def end_sessions(user: User) -> int:
 
 
 def issue_token(*, username: str) -> str:
+    """An API token for the account. An API token is a password without a second factor, so
+    accounts whose role requires one (administrators) get none."""
     from rest_framework.authtoken.models import Token
 
-    token, _created = Token.objects.get_or_create(user=User.objects.get(username=username))
+    user = User.objects.get(username=username)
+    if user.requires_second_factor:
+        raise ValidationError(f"{username} 的角色须使用双因素认证登录，不能签发 API 令牌")
+    token, _created = Token.objects.get_or_create(user=user)
     return token.key

@@ -81,7 +81,8 @@ def password_expired(user: Any) -> bool:
 
 
 class PasswordExpiryMiddleware:
-    ALLOWED = ("password_change", "password_change_done", "logout")
+    # The second-factor pages come first (SecondFactorMiddleware): they stay reachable.
+    ALLOWED = ("password_change", "password_change_done", "logout", "otp-verify", "otp-setup")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -11,17 +11,46 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CITY_ADMIN = "city_admin", _("市总管理员")
+    # The city administrator is the system administrator of the three duties below: it runs
+    # the federation's records (every action on every record type) but manages no accounts and
+    # reads no audit log.
+    CITY_ADMIN = "city_admin", _("市总管理员（系统管理员）")
     TOWN_CADRE = "town_cadre", _("镇街工会干部")
     GRASSROOTS_CHAIR = "grassroots_chair", _("基层工会主席")
+    # Manages accounts (create, deactivate, unlock, reset the second factor) and sees no records.
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
     AUDITOR = "auditor", _("审计员")
 
+
+# Separation of duties (security.md row 10, MLPS 三员分立): no account holds two of these.
+DUTY_ROLES: tuple[str, ...] = (Role.CITY_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
+# Roles that see no member records at all; they may not be combined with a role that does,
+# or the account would read records through the other role.
+NO_RECORD_ROLES: frozenset[str] = frozenset({Role.SECURITY_ADMIN, Role.AUDITOR})
+# Roles that must sign in with a second factor (security.md row 4); optional for the others.
+SECOND_FACTOR_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.SECURITY_ADMIN})
 
 # Permissions a role holds outside any record type.
 EXTRA_PERMISSIONS: dict[str, list[str]] = {
     Role.CITY_ADMIN: ["accounts.view_sensitive"],
+    Role.SECURITY_ADMIN: ["accounts.view_user", "accounts.manage_accounts"],
     Role.AUDITOR: ["core.view_auditentry"],
 }
+
+
+def role_conflict(codes: set[str] | frozenset[str]) -> str | None:
+    """Why a set of roles may not be held by one account, in Chinese; None when it may."""
+    duties = [code for code in DUTY_ROLES if code in codes]
+    if len(duties) > 1:
+        labels = "、".join(str(Role(code).label) for code in duties)
+        return (
+            f"职责分离：系统管理员、安全管理员和审计员不能由同一账号兼任（所选角色：{labels}）"
+        )
+    isolated = [code for code in NO_RECORD_ROLES if code in codes]
+    if isolated and len(codes) > 1:
+        label = str(Role(isolated[0]).label)
+        return f"职责分离：{label}不能兼任其他角色（{label}不查看会员等业务记录）"
+    return None
 
 
 def role_permissions() -> dict[str, set[str]]:

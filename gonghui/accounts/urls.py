@@ -17,6 +17,25 @@ urlpatterns = [
         views.PasswordChangeView.as_view(),
         name="password_change",
     ),
+    path("2fa/", views.otp_setup, name="otp-setup"),
+    path("2fa/verify/", views.otp_verify, name="otp-verify"),
+    path("2fa/disable/", views.otp_disable, name="otp-disable"),
+    path("accounts/", views.account_list, name="account-list"),
+    path(
+        "accounts/<int:pk>/deactivate/",
+        views.account_deactivate,
+        name="account-deactivate",
+    ),
+    path(
+        "accounts/<int:pk>/unlock/",
+        views.account_unlock,
+        name="account-unlock",
+    ),
+    path(
+        "accounts/<int:pk>/reset-2fa/",
+        views.account_reset_otp,
+        name="account-reset-otp",
+    ),
     path(
         "password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gonghui.accounts import actions, secondfactor
 from gonghui.accounts.middleware import password_expired
+from gonghui.accounts.models import User
+from gonghui.core import audit
+from gonghui.core.models import AuditAction
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -16,3 +27,180 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         context = super().get_context_data(**kwargs)
         context["password_expired"] = password_expired(self.request.user)
         return context
+
+
+# --- the second factor -------------------------------------------------------------------------
+
+
+def _bare(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    # Before the second factor is verified the page shows no menu: nothing behind it is open yet.
+    return render(request, template, {"bare_page": True, **context})
+
+
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """The step after the password: a code from the authenticator, or a recovery code."""
+    user = request.user
+    assert isinstance(user, User)
+    if user.is_verified():  # type: ignore[attr-defined]
+        return redirect(secondfactor.safe_next(request))
+    step = secondfactor.needed_step(user)
+    if step == secondfactor.SETUP:
+        return redirect("otp-setup")
+    if step is None:  # no second factor to verify
+        return redirect(secondfactor.safe_next(request))
+    error = ""
+    if request.method == "POST":
+        if secondfactor.verify(request, user, request.POST.get("token", "")):
+            return redirect(secondfactor.safe_next(request))
+        error = "验证码不正确或已使用过，请重新输入。"
+    return _bare(
+        request,
+        "accounts/otp_verify.html",
+        {"error": error, "next": secondfactor.safe_next(request)},
+    )
+
+
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator (QR code), or, once enrolled, see the state and manage it."""
+    user = request.user
+    assert isinstance(user, User)
+    verified = user.is_verified()  # type: ignore[attr-defined]
+    if secondfactor.has_second_factor(user):
+        if not verified:
+            return redirect("otp-verify")
+        if request.method == "POST" and request.POST.get("action") == "new-codes":
+            codes = secondfactor.issue_recovery_codes(user)
+            audit.record(
+                AuditAction.UPDATE, request=request, obj=user,
+                changes={"recovery_codes": "重新生成"},
+            )
+            return render(request, "accounts/otp_codes.html", {"codes": codes})
+        recovery = secondfactor.recovery_device(user)
+        return render(
+            request,
+            "accounts/otp_status.html",
+            {"remaining": recovery.remaining if recovery else 0},
+        )
+    error = ""
+    if request.method == "POST":
+        issued = secondfactor.confirm_enrolment(request, user, request.POST.get("token", ""))
+        if issued is not None:
+            return render(
+                request,
+                "accounts/otp_codes.html",
+                {"codes": issued, "next": secondfactor.safe_next(request)},
+            )
+        error = "验证码不正确，请核对手机时间后重新输入。"
+    device = secondfactor.pending_device(user)
+    return (render if verified else _bare)(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "qr_svg": secondfactor.qr_svg(device),
+            "secret": secondfactor.base32_key(device),
+            "error": error,
+            "required": user.requires_second_factor,
+            "next": secondfactor.safe_next(request),
+        },
+    )
+
+
+def otp_disable(request: HttpRequest) -> HttpResponse:
+    """Turn the second factor off: the password and a current code, both given again."""
+    user = request.user
+    assert isinstance(user, User)
+    if not secondfactor.has_second_factor(user):
+        return redirect("otp-setup")
+    error = ""
+    if request.method == "POST":
+        refused = secondfactor.disable(
+            request, user, request.POST.get("password", ""), request.POST.get("token", "")
+        )
+        if refused is None:
+            messages.success(request, "已停用双因素认证。")
+            return redirect("otp-setup")
+        error = refused
+    return render(
+        request,
+        "accounts/otp_disable.html",
+        {"error": error, "required": user.requires_second_factor},
+    )
+
+
+# --- account management (the security administrator) ------------------------------------------
+
+
+def managed_accounts(user: Any) -> QuerySet[User]:
+    """The accounts a security administrator manages: those of their organisation's subtree."""
+    org = getattr(user, "org", None)
+    if org is None or not user.has_perm("accounts.manage_accounts"):
+        return User.objects.none()
+    return User.objects.filter(org__path__startswith=org.path)
+
+
+@permission_required("accounts.manage_accounts", raise_exception=True)
+def account_list(request: HttpRequest) -> HttpResponse:
+    accounts = (
+        managed_accounts(request.user)
+        .select_related("org")
+        .prefetch_related("groups")
+        .order_by("org__path", "username")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        accounts = accounts.filter(username__icontains=query) | accounts.filter(
+            first_name__icontains=query
+        )
+    page = Paginator(accounts, 50).get_page(request.GET.get("page"))
+    enrolled = set(
+        TOTPDevice.objects.filter(user__in=[a.pk for a in page.object_list], confirmed=True)
+        .values_list("user_id", flat=True)
+    )
+    return render(
+        request,
+        "accounts/account_list.html",
+        {"page": page, "query": query, "enrolled": enrolled},
+    )
+
+
+ACCOUNT_ACTIONS = {
+    "deactivate": "已停用账号 {name}，结束会话 {ended} 个。",
+    "unlock": "已解除账号 {name} 的登录锁定。",
+    "reset-otp": "已重置账号 {name} 的双因素认证，下次登录时需重新绑定。",
+}
+
+
+def account_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return account_action(request, pk, "deactivate")
+
+
+def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    return account_action(request, pk, "unlock")
+
+
+def account_reset_otp(request: HttpRequest, pk: int) -> HttpResponse:
+    return account_action(request, pk, "reset-otp")
+
+
+def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    # Scope first, as for records: an account outside the manager's subtree (or any account,
+    # for a user who manages none) is a 404 on every verb, like one that does not exist.
+    target = get_object_or_404(managed_accounts(request.user), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    actor = request.user
+    assert isinstance(actor, User)
+    if action not in ACCOUNT_ACTIONS:
+        raise Http404
+    if target.pk == actor.pk:
+        messages.error(request, "不能对自己的账号执行此操作。")
+        return redirect("account-list")
+    ended = 0
+    if action == "deactivate":
+        ended = actions.deactivate_user(user=target, actor=actor, request=request)
+    elif action == "unlock":
+        actions.unlock_user(user=target, actor=actor, request=request)
+    else:
+        actions.reset_second_factor(user=target, actor=actor, request=request)
+    messages.success(request, ACCOUNT_ACTIONS[action].format(name=target.username, ended=ended))
+    return redirect("account-list")

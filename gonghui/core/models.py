@@ -49,7 +49,8 @@ class IdNumberField(models.CharField):
 def user_scope_path(user: Any) -> str | None:
     """The tree path of the subtree a user may see, or None when they may see no records.
 
-    Auditors are deliberately given no subtree: they read the audit log and nothing else.
+    Auditors and security administrators are deliberately given no subtree: the one reads
+    the audit log and the other manages accounts, and neither reads any record.
     """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
@@ -57,7 +58,7 @@ def user_scope_path(user: Any) -> str | None:
     if "_gonghui_scope_path" not in user.__dict__:
         org = getattr(user, "org", None)
         user.__dict__["_gonghui_scope_path"] = (
-            org.path if org is not None and not user.is_auditor else None
+            org.path if org is not None and getattr(user, "sees_records", False) else None
         )
     path: str | None = user.__dict__["_gonghui_scope_path"]
     return path
@@ -139,6 +140,14 @@ class AuditAction(models.TextChoices):
     LOCKOUT = "lockout", _("账号锁定")
     BACKUP = "backup", _("备份")
     RESTORE = "restore", _("恢复")
+    REVEAL = "reveal", _("查看完整信息")
+    OTP_ENROL = "otp_enrol", _("启用双因素认证")
+    OTP_DISABLE = "otp_disable", _("停用双因素认证")
+    OTP_RESET = "otp_reset", _("重置双因素认证")
+    OTP_FAILED = "otp_failed", _("动态码验证失败")
+    RECOVERY_CODE_USED = "recovery_code", _("使用恢复码")
+    UNLOCK = "unlock", _("解除锁定")
+    AUDIT_PRUNE = "audit_prune", _("清理过期审计日志")
 
 
 class AuditOutcome(models.TextChoices):
@@ -198,6 +207,27 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("审计日志只能追加，不能删除")
+
+
+class SiteMarker(models.Model):
+    """A fact about this database as a whole, one row per key.
+
+    `demo`: the database was built by `gonghui demo` (its value lists the demo accounts), and
+    `gonghui serve` refuses to serve it under a production configuration.
+    """
+
+    DEMO = "demo"
+
+    key = models.CharField(_("标记"), max_length=50, unique=True)
+    value = models.JSONField(_("内容"), default=dict, blank=True)
+    set_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("数据库标记")
+        verbose_name_plural = _("数据库标记")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class ImportStatus(models.TextChoices):

@@ -20,6 +20,7 @@ class Operator:
     is_authenticated: bool = True
     is_active: bool = True
     is_auditor: bool = False
+    sees_records: bool = True
     pk: None = None
 
     def has_perm(self, perm: str) -> bool:

@@ -48,9 +48,10 @@ class Related:
         if not user.has_perm(record.perm("view")):
             return None
         queryset = self.lookup(record.list_queryset(user), obj)
-        reveal = user.has_perm("accounts.view_sensitive")
+        # Masked for everyone: the panel sits on one record's page, where a full value is shown
+        # only through the audited reveal (core.views.RecordRevealView).
         rows = [
-            (item, [(c, c.value(item, reveal=reveal)) for c in record.table.columns])
+            (item, [(c, c.value(item, reveal=False)) for c in record.table.columns])
             for item in queryset.order_by(*record.default_ordering)[: self.limit]
         ]
         return RelatedRows(record, rows, queryset.count(), self.list_query(obj))

@@ -13,6 +13,7 @@ VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
     ("<int:pk>/", "detail", views.RecordDetailView),
     ("<int:pk>/edit/", "update", views.RecordUpdateView),
     ("<int:pk>/delete/", "delete", views.RecordDeleteView),
+    ("<int:pk>/reveal/", "reveal", views.RecordRevealView),
 ]
 
 

@@ -134,16 +134,51 @@ class RecordDetailView(RecordView):
         record = self.record_type
         obj = self.get_object()
         reveal = can_reveal(request.user)
-        fields = [
-            (f.verbose_name, Column(f.name, model_field=f).value(obj, reveal=reveal))
-            for f in record.detail_fields
-        ]
+        # One record's page: its ID number and phone stay masked on GET whoever asks; a user
+        # who may see them asks for each with a separate, audited POST (RecordRevealView).
+        fields = []
+        for f in record.detail_fields:
+            column = Column(f.name, model_field=f)
+            value = column.value(obj, reveal=False)
+            revealable = bool(column.sensitive and reveal and value != "")
+            fields.append((f.verbose_name, value, f.name if revealable else ""))
         related = [(panel, panel.rows(obj, request.user)) for panel in record.related]
         return render(
             request,
             record.detail_template,
             self.context(object=obj, fields=fields, related=related, reveal=reveal),
         )
+
+
+class RecordRevealView(RecordView):
+    """The full value of one sensitive field of one record: POST only, and audited.
+
+    The audit row names the record and the field, never the value. GET is refused (405), so
+    neither a link, a prefetch nor a crawler ever reveals anything.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not can_reveal(request.user):
+            raise PermissionDenied
+        obj = self.get_object()
+        name = request.POST.get("field", "")
+        field = next(
+            (f for f in self.record_type.detail_fields if f.name == name), None
+        )
+        if field is None or not getattr(field, "sensitive", None):
+            return HttpResponse("该字段无需查看完整信息", status=400)
+        value = Column(field.name, model_field=field).value(obj, reveal=True)
+        audit.record(
+            AuditAction.REVEAL,
+            request=request,
+            obj=obj,
+            changes={"field": field.name, "label": str(field.verbose_name)},
+        )
+        response = render(request, "core/revealed.html", {"value": value})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class RecordEditView(RecordView):

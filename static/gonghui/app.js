@@ -10,3 +10,10 @@ document.addEventListener("click", function (event) {
   if (box && box.dataset.loaded) box.classList.toggle("d-none", !opening);
   if (box) box.dataset.loaded = "1";
 });
+
+// A form whose button carries data-confirm asks first (no inline handler: see core/csp.py).
+document.addEventListener("submit", function (event) {
+  const button = event.submitter || event.target.querySelector("[data-confirm]");
+  const message = button && button.dataset ? button.dataset.confirm : null;
+  if (message && !window.confirm(message)) event.preventDefault();
+});

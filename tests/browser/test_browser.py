@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from python_calamine import CalamineWorkbook
 
-from tests.conftest import PASSWORD, SENTINEL_B, Federation
+from tests.conftest import PASSWORD, SENTINEL_B, Federation, current_totp
 
 
 @pytest.fixture
@@ -47,6 +47,10 @@ def test_city_admin_filters_opens_and_exports_organisations(
     page.get_by_label("用户名").fill("city_admin")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # An administrator's second step: the code from the authenticator the fixture enrolled.
+    expect(page).to_have_url(re.compile(r"/2fa/verify/"))
+    page.get_by_label("动态码或恢复码").fill(current_totp(city_admin))
+    page.get_by_role("button", name="验证").click()
     expect(page).to_have_url(f"{base}/")
     expect(page.get_by_test_id("user-org")).to_contain_text(federation.city.name)
 

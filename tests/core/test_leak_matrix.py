@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path, resolve, reverse
 from python_calamine import CalamineWorkbook
 
-from gonghui.accounts.roles import Role, role_permissions
+from gonghui.accounts.roles import SECOND_FACTOR_ROLES, Role, role_permissions
 from gonghui.core.registry import registry
 from gonghui.orgs.models import Enterprise, Organization
 from tests.conftest import PERSONAS, SENTINEL_A, SENTINEL_B, Federation
@@ -47,6 +47,8 @@ RECORD_VIEWS: dict[str, frozenset[str]] = {
     "detail": frozenset({"pk"}),
     "update": frozenset({"pk"}),
     "delete": frozenset({"pk"}),
+    # The full ID number or phone of one record: POST only (GET is 405), audited.
+    "reveal": frozenset({"pk"}),
     # Only for record types that declare an import spec.
     "import": frozenset(),
     "import-template": frozenset(),
@@ -63,6 +65,7 @@ RECORD_VIEW_ACTION = {
     "detail": "view",
     "update": "change",
     "delete": "delete",
+    "reveal": "view",
 }
 # API endpoints are `api-<slug>-<view>` (gonghui/api/urls.py). DRF's router also adds a
 # format-suffix variant of each route (`/api/orgs.json`) under the *same* name with an extra
@@ -82,7 +85,17 @@ PAGES: dict[str, frozenset[str]] = {
     # An import job is its uploader's alone: every other account gets 404.
     "import-job": frozenset({"pk"}),
     "import-job-errors": frozenset({"pk"}),
+    # The second factor: every account's own pages.
+    "otp-setup": frozenset(),
+    "otp-verify": frozenset(),
+    "otp-disable": frozenset(),
+    # Account management, the security administrator's: the accounts of their subtree.
+    "account-list": frozenset(),
+    "account-deactivate": frozenset({"pk"}),
+    "account-unlock": frozenset({"pk"}),
+    "account-reset-otp": frozenset({"pk"}),
 }
+ACCOUNT_ACTIONS = {"account-deactivate", "account-unlock", "account-reset-otp"}
 
 
 @dataclass(frozen=True)
@@ -190,6 +203,9 @@ def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
         return [fed.union_a1, fed.town_a] if branch == "a" else [fed.union_b1, fed.town_b]
     if endpoint.name in {"import-job", "import-job-errors"}:
         return [fed.import_job_a if branch == "a" else fed.import_job_b]
+    if endpoint.name in ACCOUNT_ACTIONS:
+        # The clerk accounts of each town (they uploaded the imports).
+        return [(fed.import_job_a if branch == "a" else fed.import_job_b).user]
     raise AssertionError(f"the matrix has no target object for {endpoint.name}")
 
 
@@ -211,11 +227,23 @@ def has_perm(persona: str, perm: str) -> bool:
 
 
 def sees(fed: Federation, persona: str, obj: Any) -> bool:
-    """The scoping rule restated: a record lies in the user's subtree; auditors see none."""
+    """The scoping rule restated: a record lies in the user's subtree; auditors and security
+    administrators see none. An account lies in the subtree of its organisation."""
     org = org_of(fed, persona)
-    if org is None or role_of(persona) == Role.AUDITOR:
+    if org is None or role_of(persona) in {Role.AUDITOR, Role.SECURITY_ADMIN}:
         return False
     return bool(getattr(obj, type(obj).scope_path_field).startswith(org.path))
+
+
+def manages(fed: Federation, persona: str, account: Any) -> bool:
+    """Account management restated: the security administrator, over their subtree's accounts."""
+    org = org_of(fed, persona)
+    return (
+        org is not None
+        and has_perm(persona, "accounts.manage_accounts")
+        and account.org is not None
+        and account.org.path.startswith(org.path)
+    )
 
 
 def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) -> set[int]:
@@ -245,11 +273,24 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
             return {404}
         if not has_perm(persona, record.perm(RECORD_VIEW_ACTION[endpoint.view])):
             return {403}
+        if endpoint.view == "reveal":
+            return {405}  # a reveal is a POST; GET never reveals
         return {200}
     if endpoint.name in {"home", "search"}:
         return {200}
     if endpoint.name == "audit-log":
         return {200} if has_perm(persona, "core.view_auditentry") else {403}
+    if endpoint.name == "otp-verify":
+        return {302}  # verified already, or nothing to verify: on to the page asked for
+    if endpoint.name == "otp-setup":
+        return {200}  # the enrolment page, or the enrolled state
+    if endpoint.name == "otp-disable":
+        required = role_of(persona) in SECOND_FACTOR_ROLES  # the fixtures enrol exactly these
+        return {200} if required else {302}
+    if endpoint.name == "account-list":
+        return {200} if has_perm(persona, "accounts.manage_accounts") else {403}
+    if endpoint.name in ACCOUNT_ACTIONS:
+        return {405} if manages(fed, persona, obj) else {404}
     if endpoint.name == "org-tree":
         allowed = has_perm(persona, "orgs.view_organization") and org_of(fed, persona) is not None
         return {200} if allowed else {403}

@@ -8,6 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from gonghui.accounts.actions import create_user
+from gonghui.accounts.roles import Role
+from gonghui.core.production import mark_demo
 from gonghui.orgs.models import Organization
 
 
@@ -42,8 +45,20 @@ class Command(BaseCommand):
             f"换届记录 {result.elections} 条（经导入引擎载入），职工之家 {result.homes} 个。\n\n"
             f"演示账号（密码均为 {DEMO_PASSWORD}）："
         )
-        for account in result.accounts:
-            self.stdout.write(f"  {account.username:<10} {account.role:<18} {account.org}")
+        # The security administrator of the three duties (the demo's city admin is the system
+        # administrator and `auditor` the auditor); made here beside the roll's accounts.
+        root = Organization.objects.get_first_root_node()
+        security = create_user(
+            username="security", org=root, roles=[Role.SECURITY_ADMIN], password=DEMO_PASSWORD
+        )
+        accounts = [(a.username, a.role, a.org) for a in result.accounts]
+        accounts.append((security.username, Role.SECURITY_ADMIN.value, root.code if root else ""))
+        mark_demo([username for username, _role, _org in accounts])
+        for username, role, org in accounts:
+            self.stdout.write(f"  {username:<10} {role:<18} {org}")
+        self.stdout.write(
+            "\n市总管理员（admin）和安全管理员（security）首次登录时须绑定身份验证器（双因素认证）。"
+        )
 
     def _reset(self) -> None:
         db = settings.DATABASES["default"]

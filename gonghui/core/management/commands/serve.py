@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
@@ -35,6 +35,16 @@ class Command(BaseCommand):
 
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
+        if settings.IS_PRODUCTION:
+            from gonghui.core.production import demo_problems
+
+            problems = demo_problems()
+            if problems:
+                raise CommandError(
+                    "生产配置（GONGHUI_ENV=production）拒绝启动：" + "；".join(problems) + "。"
+                    "演示数据库只能以 GONGHUI_ENV=demo 运行（make demo）；生产环境请使用新建的"
+                    "数据库，并用 gonghui user create 建立各自的账号。"
+                )
         # Hashed, compressed copies for whitenoise; cheap when nothing changed.
         call_command("collectstatic", interactive=False, verbosity=0)
         from gonghui.wsgi import application

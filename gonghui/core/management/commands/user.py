@@ -32,7 +32,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "token":
-            self.stdout.write(issue_token(username=options["username"]))
+            try:
+                self.stdout.write(issue_token(username=options["username"]))
+            except ValidationError as exc:
+                raise CommandError("；".join(exc.messages)) from exc
             return
         try:
             org = Organization.objects.get(code=options["org"])
@@ -45,13 +48,16 @@ class Command(BaseCommand):
                 validate_password(password)
             except ValidationError as exc:
                 raise CommandError("密码不符合要求：" + "；".join(exc.messages)) from exc
-        user = create_user(
-            username=options["username"],
-            org=org,
-            roles=options["role"],
-            password=password,
-            name=options["name"],
-        )
+        try:
+            user = create_user(
+                username=options["username"],
+                org=org,
+                roles=options["role"],
+                password=password,
+                name=options["name"],
+            )
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
         note = "" if password else "（未设置密码，无法登录；请用 --password-stdin 设置）"
         self.stdout.write(
             f"已创建用户 {user.username}：{org.name}，{'、'.join(user.role_labels)}{note}"
