@@ -6,7 +6,7 @@ import os
 import sys
 
 # Gonghui's commands, in the order `gonghui --help` lists them.
-COMMANDS = ["demo", "serve", "worker", "user", "import", "template", "backup", "restore"]
+COMMANDS = ["demo", "serve", "worker", "user", "import", "template", "report", "backup", "restore"]
 
 
 def _usage() -> str:
