@@ -80,6 +80,10 @@ class RecordType:
     # How cadres bulk-enter this record type from Excel, if they do.
     import_spec: ImportSpec | None = None
     default_ordering: Sequence[str] = ("-pk",)
+    # Whether the top bar's search looks in this type. Records found only by their union's name
+    # (elections, workers' homes) stay out: the organisations' group already finds the union,
+    # and every group searched costs the page a query.
+    in_search: bool = True
 
     @property
     def opts(self) -> Any:

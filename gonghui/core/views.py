@@ -280,7 +280,9 @@ def search(request: HttpRequest) -> HttpResponse:
     groups = []
     if query:
         for record in registry:
-            if not record.search_fields or not request.user.has_perm(record.perm("view")):
+            if not (record.search_fields and record.in_search) or not request.user.has_perm(
+                record.perm("view")
+            ):
                 continue
             filterset = record.filterset_class(
                 {"q": query}, queryset=record.base_queryset(request.user), request=request

@@ -20,7 +20,16 @@ from django.urls import reverse
 
 from gonghui.core.identifiers import make_uscc
 from gonghui.core.registry import registry
-from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
+from gonghui.orgs.models import (
+    Election,
+    Enterprise,
+    HomeLevel,
+    Industry,
+    Organization,
+    OrgKind,
+    Ownership,
+    WorkersHome,
+)
 from gonghui.people.models import BenefitCard
 from tests.conftest import Federation, make_member
 
@@ -36,6 +45,9 @@ def pages(fed: Federation) -> dict[str, str]:
         "org-tree-children(town_a)": reverse("org-tree-children", args=[fed.town_a.pk]),
         "org-tree-children(union_a1)": reverse("org-tree-children", args=[fed.union_a1.pk]),
         "home": reverse("home"),
+        "home ?period=2018H1": reverse("home") + "?period=2018H1",
+        "elections overdue": reverse("elections-list") + "?status=overdue&on=2022-01-01",
+        "elections due soon": reverse("elections-list") + "?status=due_soon&on=2021-03-01",
         "search": reverse("search") + "?q=哨兵",
     }
     for record in registry:
@@ -97,6 +109,12 @@ def grow_town_a(fed: Federation) -> None:
         member = make_member(f"新增会员{i}", new_orgs[i], rng, mobile=f"139{i:08d}")
         BenefitCard(number=f"新卡{i}", person=member.person, org=fed.town_a,
                     issued_on=datetime.date(2018, 5, 1)).save()
+        # An election and a workers' home per new union, some guided by the town: the
+        # election list and the home page's due lists then show many more rows.
+        Election(union=new_orgs[i], held_on=datetime.date(2013 + i % 5, 3, 1),
+                 term_years=3 + 2 * (i % 2), guided_by=fed.town_a if i % 2 else None).save()
+        WorkersHome(union=new_orgs[i], level=HomeLevel.COUNTY, year=2017,
+                    awarded_on=datetime.date(2018, 4, 1), has_rules=True).save()
 
 
 @pytest.mark.parametrize("persona", ["city_admin", "town_a_cadre"])
