@@ -26,9 +26,23 @@ register_section(
                 sentences=[
                     Sentence(
                         "{when}",
-                        ["新建工会〔orgs.unions_founded〕", "发展会员〔members.enrolled〕"],
+                        [
+                            "新建工会〔orgs.unions_founded〕",
+                            "发展会员〔members.enrolled〕",
+                            "指导基层工会换届〔orgs.elections_held〕",
+                        ],
                     ),
                     Sentence("截至{end}，", ["共有在会会员〔members.active〕"]),
+                ],
+            ),
+            Paragraph(
+                lead="提升基层工会组织规范化建设水平。",
+                sentences=[
+                    Sentence("{when}", ["命名职工之家〔orgs.workers_homes_awarded〕"]),
+                    Sentence(
+                        "截至{end}，",
+                        ["尚有〔orgs.elections_overdue〕工会任期届满未换届，已列入督查清单"],
+                    ),
                 ],
             ),
         ],
@@ -36,5 +50,7 @@ register_section(
 )
 
 # Unions and members on separate charts: tens beside thousands would flatten the unions' bars.
-register_chart(Chart("新建工会", ["orgs.unions_founded"], order=10))
+register_chart(
+    Chart("新建工会与指导换届", ["orgs.unions_founded", "orgs.elections_held"], order=10)
+)
 register_chart(Chart("发展会员", ["members.enrolled"], order=20))

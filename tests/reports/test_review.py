@@ -14,7 +14,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from python_calamine import CalamineWorkbook
 
-from gonghui.orgs.models import Organization
+from gonghui.orgs.models import Election, Organization
 from gonghui.people.models import BenefitCard
 from gonghui.reports import indicators, outputs
 from gonghui.reports.indicators import Indicator
@@ -52,8 +52,13 @@ def admin(make_persona: Callable[[str], Any]) -> Any:
 
 @pytest.fixture
 def busy(federation: Federation) -> Federation:
-    """The fixture federation plus 2018 H1 records: 3 unions founded, 130 members enrolled."""
+    """The fixture federation plus 2018 H1 records: 3 unions founded, 130 members enrolled,
+    2 term elections (the fixture adds 2 workers' homes named in March)."""
     rng = random.Random(11)
+    for union, town in ((federation.union_a2, federation.town_a),
+                        (federation.union_b1, federation.town_b)):
+        Election(union=union, held_on=datetime.date(2018, 6, 30), term_years=3,
+                 guided_by=town).save()
     for union in (federation.union_a1, federation.union_a2, federation.union_b1):
         union.founded_on = datetime.date(2018, 5, 1)
         union.save()
@@ -94,9 +99,14 @@ def test_review_text_follows_the_seed_and_every_figure_is_computed(
     assert review.values == values
     assert values["orgs.unions_founded"] == 3 and values["members.enrolled"] == 130
     text = review.text
-    founded, enrolled = (figure(k, values[k]) for k in ("orgs.unions_founded", "members.enrolled"))
-    assert (founded, enrolled) == ("3个", "130名")
-    assert f"上半年新建工会{founded}，发展会员{enrolled}。" in text
+    founded, enrolled, elections, homes = (figure(k, values[k]) for k in (
+        "orgs.unions_founded", "members.enrolled", "orgs.elections_held",
+        "orgs.workers_homes_awarded"))
+    assert (founded, enrolled, elections, homes) == ("3个", "130名", "2个", "2个")
+    # The seed's sentence, from records.
+    assert f"上半年新建工会{founded}，发展会员{enrolled}，指导基层工会换届{elections}。" in text
+    assert f"（二）提升基层工会组织规范化建设水平。上半年命名职工之家{homes}。" in text
+    assert "未换届" not in text  # none overdue on 30 June: the sentence is left out
     # Lead paragraph, then 一、 the organisation-building section with its （一） lead.
     assert review.blocks[0].kind == "p" and review.blocks[0].text.startswith("2018年上半年，")
     assert review.blocks[1] == blocks("一、夯实规范 筑牢工会工作的组织基础")[0]
@@ -198,7 +208,7 @@ def test_docx_opens_with_title_figures_and_gbt9704_fonts(busy: Federation, admin
     assert paragraphs[0].text == "测试市总工会2018年上半年工作回顾"
     assert paragraphs[0].style.name == "Review Title"
     text = "\n".join(p.text for p in paragraphs)
-    assert "上半年新建工会3个，发展会员130名。" in text
+    assert "上半年新建工会3个，发展会员130名，指导基层工会换届2个。" in text
     assert "{%" not in text and "{{" not in text
     headings = [p for p in paragraphs if p.style.name == "Review Heading 1"]
     assert [p.text for p in headings] == ["一、夯实规范 筑牢工会工作的组织基础",
@@ -279,4 +289,16 @@ def chart_values(data: list[dict[str, Any]]) -> Iterator[tuple[str, list[Any]]]:
 def test_chart_data_is_per_direct_child(busy: Federation, admin: Any) -> None:
     data = outputs.chart_data(compile_review(busy.city, H1, admin))
     assert data[0]["categories"] == [busy.town_a.name, busy.town_b.name]
-    assert dict(chart_values(data)) == {"新建工会（个）": [2, 1], "发展会员（名）": [65, 65]}
+    assert dict(chart_values(data)) == {"新建工会（个）": [2, 1], "指导基层工会换届（个）": [1, 1],
+                                        "发展会员（名）": [65, 65]}
+
+
+def test_overdue_elections_are_reported_at_the_periods_end(
+    federation: Federation, admin: Any
+) -> None:
+    # The fixture's elections (10 May 2016, five-year terms) ran out on 10 May 2021.
+    assert "未换届" not in compile_review(federation.city, Period.parse("2020"), admin).text
+    text = compile_review(federation.city, Period.parse("2022H1"), admin).text
+    assert "（二）提升基层工会组织规范化建设水平。截至2022年6月30日，尚有2个工会任期届满未换届" in text
+    # Nothing else happened in 2022: no 新建/发展/换届 clause, no 职工之家 sentence.
+    assert "新建工会" not in text and "指导基层工会换届" not in text and "职工之家2" not in text
