@@ -299,6 +299,8 @@ def test_overdue_elections_are_reported_at_the_periods_end(
     # The fixture's elections (10 May 2016, five-year terms) ran out on 10 May 2021.
     assert "未换届" not in compile_review(federation.city, Period.parse("2020"), admin).text
     text = compile_review(federation.city, Period.parse("2022H1"), admin).text
-    assert "（二）提升基层工会组织规范化建设水平。截至2022年6月30日，尚有2个工会任期届满未换届" in text
+    assert (
+        "（二）提升基层工会组织规范化建设水平。截至2022年6月30日，尚有2个工会任期届满未换届"
+    ) in text
     # Nothing else happened in 2022: no 新建/发展/换届 clause, no 职工之家 sentence.
     assert "新建工会" not in text and "指导基层工会换届" not in text and "职工之家2" not in text
