@@ -77,6 +77,9 @@ class RecordType:
     related: Sequence[Related] = ()
     # A field with choices whose breakdown the home dashboard shows beside the total.
     count_by: str = ""
+    # The date field on which the record's event happened (founded, enrolled, held, named …):
+    # the dashboard's "latest records" and its choice of a half-year with activity read it.
+    activity_date: str = ""
     # How cadres bulk-enter this record type from Excel, if they do.
     import_spec: ImportSpec | None = None
     default_ordering: Sequence[str] = ("-pk",)

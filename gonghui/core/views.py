@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from gonghui.core import audit
-from gonghui.core.dashboard import subtree_counts
+from gonghui.core.dashboard import build_dashboard, subtree_counts
 from gonghui.core.exports import export_filename, write_xlsx
 from gonghui.core.models import AuditAction
 from gonghui.core.registry import RecordType, registry
@@ -297,4 +297,11 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"cards": subtree_counts(request.user)})
+    user = request.user
+    cards = subtree_counts(user)
+    board = None
+    if cards and getattr(user, "org_id", None) is not None:
+        board = build_dashboard(user, request.GET.get("period", ""))
+        if board.period_error:
+            messages.error(request, board.period_error)
+    return render(request, "core/home.html", {"cards": cards, "board": board})

@@ -115,6 +115,14 @@ class UnionRecordForm(RecordForm):
         union = self.fields.get("union")
         if isinstance(union, forms.ModelChoiceField) and union.queryset is not None:
             union.queryset = union.queryset.filter(kind__in=UNION_KINDS)
+        guided = self.fields.get("guided_by")
+        current = getattr(self.instance, "guided_by_id", None)
+        if isinstance(guided, forms.ModelChoiceField) and current is not None:
+            offered = guided.queryset
+            # As on the organisation form: a guiding federation above the editor stays as it
+            # is, unseen and unchangeable by them.
+            if offered is not None and not offered.filter(pk=current).exists():
+                del self.fields["guided_by"]
 
 
 class ElectionForm(UnionRecordForm):

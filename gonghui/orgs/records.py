@@ -13,10 +13,41 @@ from gonghui.accounts.roles import Role
 from gonghui.core.filters import RecordFilterSet
 from gonghui.core.registry import RecordType, Related, register
 from gonghui.core.tables import Column
-from gonghui.orgs.elections import STATUS_CHOICES, elections_with_status
+from gonghui.orgs.elections import STATUS_CHOICES, elections_with_status, unions_with_status
 from gonghui.orgs.forms import ElectionForm, OrganizationForm, WorkersHomeForm
 from gonghui.orgs.imports import ElectionImport, OrganizationImport
 from gonghui.orgs.models import HOME_CHECKLIST, Election, Enterprise, Organization, WorkersHome
+
+
+class StatusDayFilterSet(RecordFilterSet):
+    """A `status` filter judged on the day `on` (today unless given)."""
+
+    on = django_filters.DateFilter(label=_("状态日期"), method="keep")
+
+    def keep(self, qs: Any, name: str, value: Any) -> Any:
+        return qs  # read by the status filter
+
+    def status_day(self) -> datetime.date:
+        form = self.form
+        day = form.cleaned_data.get("on") if hasattr(form, "cleaned_data") else None
+        return day or timezone.localdate()
+
+
+class OrganizationFilterSet(StatusDayFilterSet):
+    """Organisations, with the unions overdue or due soon for election — including unions with
+    no election on record, judged by their founding date (docs/architecture.md)."""
+
+    election_status = django_filters.ChoiceFilter(
+        label=_("换届状态"), choices=STATUS_CHOICES, method="by_status", empty_label="全部"
+    )
+
+    def by_status(self, qs: Any, name: str, value: str) -> Any:
+        if not value:
+            return qs
+        user = getattr(self.request, "user", None)
+        elections = Election.objects.visible_to(user)
+        return unions_with_status(qs, elections, value, self.status_day())
+
 
 organizations = register(
     RecordType(
@@ -37,9 +68,11 @@ organizations = register(
         form_fields=["code", "name", "kind", "founded_on", "guided_by", "uscc", "address",
                      "chair", "phone"],
         form_base=OrganizationForm,
+        filterset_base=OrganizationFilterSet,
         menu_order=10,
         icon="bi-bank",
         count_by="kind",
+        activity_date="founded_on",
         default_ordering=["path"],
         import_spec=OrganizationImport(),
         grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view change"},
@@ -106,7 +139,7 @@ enterprises = register(
 )
 
 
-class ElectionFilterSet(RecordFilterSet):
+class ElectionFilterSet(StatusDayFilterSet):
     """Elections, and the two lists cadres work from: overdue and due within 90 days.
 
     `status` keeps each union's latest election whose term has run out (or runs out within 90
@@ -117,25 +150,15 @@ class ElectionFilterSet(RecordFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("换届状态"), choices=STATUS_CHOICES, method="by_status", empty_label="全部"
     )
-    on = django_filters.DateFilter(label=_("状态日期"), method="keep")
     held = django_filters.DateFromToRangeFilter(
         label=_("换届日期"), field_name="held_on",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
 
-    def keep(self, qs: Any, name: str, value: Any) -> Any:
-        return qs  # read by `by_status`
-
     def by_status(self, qs: Any, name: str, value: str) -> Any:
         if not value:
             return qs
-        day = self.status_day()
-        return elections_with_status(qs, value, day)
-
-    def status_day(self) -> datetime.date:
-        form = self.form
-        day = form.cleaned_data.get("on") if hasattr(form, "cleaned_data") else None
-        return day or timezone.localdate()
+        return elections_with_status(qs, value, self.status_day())
 
 
 RECORD_GRANTS: dict[str, str] = {
@@ -165,6 +188,7 @@ elections = register(
         import_spec=ElectionImport(),
         in_search=False,
         default_ordering=["-held_on", "-pk"],
+        activity_date="held_on",
         grants=RECORD_GRANTS,
     )
 )
@@ -192,6 +216,7 @@ homes = register(
         count_by="level",
         in_search=False,
         default_ordering=["-awarded_on", "-pk"],
+        activity_date="awarded_on",
         grants=RECORD_GRANTS,
     )
 )

@@ -18,6 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from gonghui.core.dashboard import KEY_INDICATORS
 from gonghui.core.identifiers import make_uscc
 from gonghui.core.registry import registry
 from gonghui.orgs.models import (
@@ -37,6 +38,12 @@ pytestmark = pytest.mark.django_db
 
 CEILING = 15
 MORE = 25
+# The home page is a dashboard: besides a count per record type it computes each key indicator
+# (one query each), the latest records of each dated record type (one each), the latest
+# activity day (one) and the two due-election lists (three). Bounded by declarations, not rows.
+HOME_CEILING = (
+    CEILING + len(KEY_INDICATORS) + sum(1 for r in registry if r.activity_date) + 4
+)
 
 
 def pages(fed: Federation) -> dict[str, str]:
@@ -131,8 +138,11 @@ def test_query_counts_do_not_grow_with_rows(
 
     grew = {name: (few[name], many[name]) for name in urls if few[name] != many[name]}
     assert not grew, f"queries grow with rows (N+1?) — {{page: (few, many)}}: {grew}"
-    over = {name: n for name, n in many.items() if n > CEILING}
-    assert not over, f"more than {CEILING} queries: {over}"
+    over = {
+        name: n for name, n in many.items()
+        if n > (HOME_CEILING if name.startswith("home") else CEILING)
+    }
+    assert not over, f"more than {CEILING} queries (home: {HOME_CEILING}): {over}"
 
 
 def test_the_pages_really_show_more_rows(

@@ -254,3 +254,17 @@ def test_a_workers_home_year_cannot_follow_its_naming(federation, login):
     })
     assert response.status_code == 400
     assert "year" in response.context["form"].errors
+
+
+def test_a_chair_edits_their_election_keeping_the_towns_guidance(federation, login):
+    election = federation.election_a  # guided by town A, which the chair does not see
+    client = login("chair_a1")
+    page = client.get(reverse("elections-update", args=[election.pk]))
+    assert "guided_by" not in page.context["form"].fields
+    response = client.post(reverse("elections-update", args=[election.pk]), {
+        "union": federation.union_a1.pk, "held_on": "2016-05-11", "term_years": 3,
+    })
+    assert response.status_code == 302, response.content.decode()
+    election.refresh_from_db()
+    assert (election.held_on, election.next_due, election.guided_by) == (
+        datetime.date(2016, 5, 11), datetime.date(2019, 5, 11), federation.town_a)
