@@ -7,7 +7,8 @@ import sys
 
 # Gonghui's commands, in the order `gonghui --help` lists them.
 COMMANDS = [
-    "demo", "serve", "worker", "user", "import", "template", "backup", "restore", "audit-prune",
+    "demo", "serve", "worker", "user", "import", "template", "report", "backup", "restore",
+    "audit-prune",
 ]
 
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("gonghui.accounts.urls")),
     path("", include("gonghui.orgs.urls")),
+    path("", include("gonghui.reports.urls")),
     path("", include("gonghui.core.urls")),
     path("api/", include("gonghui.api.urls")),
 ]

@@ -31,9 +31,13 @@ NO_RECORD_ROLES: frozenset[str] = frozenset({Role.SECURITY_ADMIN, Role.AUDITOR})
 SECOND_FACTOR_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.SECURITY_ADMIN})
 
 # Permissions a role holds outside any record type.
+_REVIEW_PERMISSIONS = ["reports.view_review", "reports.add_review", "reports.change_review"]
 EXTRA_PERMISSIONS: dict[str, list[str]] = {
-    Role.CITY_ADMIN: ["accounts.view_sensitive"],
+    Role.CITY_ADMIN: ["accounts.view_sensitive", *_REVIEW_PERMISSIONS],
     Role.SECURITY_ADMIN: ["accounts.view_user", "accounts.manage_accounts"],
+    # Every level compiles and writes the review of its own subtree (gonghui.reports).
+    Role.TOWN_CADRE: _REVIEW_PERMISSIONS,
+    Role.GRASSROOTS_CHAIR: _REVIEW_PERMISSIONS,
     Role.AUDITOR: ["core.view_auditentry"],
 }
 

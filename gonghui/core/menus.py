@@ -25,6 +25,16 @@ def menu_context(request: HttpRequest) -> dict[str, Any]:
         for r in registry
         if user.has_perm(r.perm("view"))
     ]
+    if user.has_perm("reports.view_review") and getattr(user, "org", None) is not None:
+        entries.append(
+            {
+                "label": "工作回顾",
+                "icon": "bi-file-earmark-text",
+                "url": reverse("review-index"),
+                "group": "统计与回顾",
+                "slug": "reviews",
+            }
+        )
     if user.has_perm("core.view_auditentry"):
         entries.append(
             {

@@ -30,7 +30,9 @@ class Operator:
         return self.username
 
 
-def acting_user(username: str | None, perm: str) -> Any:
+def acting_user(
+    username: str | None, perm: str, *, denied: str = "没有导入此类记录的权限"
+) -> Any:
     from gonghui.accounts.models import User
     from gonghui.orgs.models import Organization
 
@@ -46,5 +48,5 @@ def acting_user(username: str | None, perm: str) -> Any:
     except User.DoesNotExist as exc:
         raise CommandError(f"用户 {username} 不存在或已停用") from exc
     if not user.has_perm(perm):
-        raise CommandError(f"用户 {username} 没有导入此类记录的权限")
+        raise CommandError(f"用户 {username} {denied}")
     return user

@@ -9,3 +9,5 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # Each app's indicators.py registers its indicators (see gonghui.reports.indicators).
         autodiscover_modules("indicators")
+        # ... and each app's sections.py its part of the review (gonghui.reports.sections).
+        autodiscover_modules("sections")

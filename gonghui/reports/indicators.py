@@ -59,6 +59,10 @@ class Indicator:
     unit: str
     compute: Callable[[Scope], Value]
     description: str = ""
+    # Whether the figures of disjoint subtrees add up to the figure of their union (counts of
+    # records do; a rate or a count of distinct people across unions would not). The review's
+    # table writes a 合计 only for additive indicators.
+    additive: bool = True
 
 
 _REGISTRY: dict[str, Indicator] = {}
@@ -67,13 +71,17 @@ _REGISTRY: dict[str, Indicator] = {}
 Compute = Callable[[Scope], Value]
 
 
-def indicator(key: str, label: str, unit: str) -> Callable[[Compute], Compute]:
+def indicator(
+    key: str, label: str, unit: str, *, additive: bool = True
+) -> Callable[[Compute], Compute]:
     """Register the decorated function as the indicator `key`; its docstring describes it."""
 
     def register(compute: Compute) -> Compute:
         if key in _REGISTRY and _REGISTRY[key].compute is not compute:
             raise ValueError(f"indicator {key!r} is registered twice")
-        _REGISTRY[key] = Indicator(key, label, unit, compute, (compute.__doc__ or "").strip())
+        _REGISTRY[key] = Indicator(
+            key, label, unit, compute, (compute.__doc__ or "").strip(), additive
+        )
         return compute
 
     return register

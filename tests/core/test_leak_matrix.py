@@ -23,11 +23,13 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path, resolve, reverse
+from docx import Document
 from python_calamine import CalamineWorkbook
 
 from gonghui.accounts.roles import SECOND_FACTOR_ROLES, Role, role_permissions
 from gonghui.core.registry import registry
 from gonghui.orgs.models import Enterprise, Organization
+from gonghui.reports.models import Review
 from tests.conftest import PERSONAS, SENTINEL_A, SENTINEL_B, Federation
 
 pytestmark = pytest.mark.django_db
@@ -94,8 +96,13 @@ PAGES: dict[str, frozenset[str]] = {
     "account-deactivate": frozenset({"pk"}),
     "account-unlock": frozenset({"pk"}),
     "account-reset-otp": frozenset({"pk"}),
+    # 工作回顾: the compiled review (?org=CODE&period=…), its downloads, a saved review.
+    "review-index": frozenset(),
+    "review-export": frozenset(),
+    "review-detail": frozenset({"pk"}),
 }
 ACCOUNT_ACTIONS = {"account-deactivate", "account-unlock", "account-reset-otp"}
+REVIEW_FORMATS = ("docx", "xlsx", "json")
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,24 @@ def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
     if endpoint.name in ACCOUNT_ACTIONS:
         # The clerk accounts of each town (they uploaded the imports).
         return [(fed.import_job_a if branch == "a" else fed.import_job_b).user]
+    if endpoint.name == "review-detail":
+        return [saved_review(fed, branch)]
     raise AssertionError(f"the matrix has no target object for {endpoint.name}")
+
+
+def saved_review(fed: Federation, branch: str) -> Review:
+    """A saved review of the branch's union (so the chair's subtree holds branch A's), made on
+    first use; its title and text carry the branch's sentinel."""
+    union = fed.union_a1 if branch == "a" else fed.union_b1
+    review, _created = Review.objects.get_or_create(
+        org=union,
+        period_code="2018H1",
+        defaults={
+            "title": f"{SENTINELS[branch]}工作回顾",
+            "narrative": f"{SENTINELS[branch]}发展会员〔members.enrolled〕。",
+        },
+    )
+    return review
 
 
 # --- what each persona may do, written down independently of the code under test -------------
@@ -300,6 +324,15 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
         if not has_perm(persona, "orgs.view_organization"):
             return {403}
         return {200} if sees(fed, persona, obj) else {404}
+    if endpoint.name == "review-detail":
+        if not sees(fed, persona, obj):
+            return {404}
+        return {200} if has_perm(persona, "reports.view_review") else {403}
+    if endpoint.name in {"review-index", "review-export"}:
+        if not has_perm(persona, "reports.view_review") or org_of(fed, persona) is None:
+            return {403}
+        # The index shows the user's own organisation; the download needs a format.
+        return {200} if endpoint.name == "review-index" else {400}
     raise AssertionError(f"the matrix has no expectation for {endpoint.name}")
 
 
@@ -317,6 +350,14 @@ def xlsx_cells(data: bytes) -> list[str]:
     return cells
 
 
+def docx_texts(data: bytes) -> list[str]:
+    document = Document(io.BytesIO(data))
+    texts = [p.text for p in document.paragraphs]
+    texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    texts += [document.core_properties.title or ""]
+    return texts
+
+
 def response_texts(response: Any) -> list[str]:
     """Every form in which a response could carry a name: headers, body, decoded body."""
     texts = [f"{key}: {unquote(value)}" for key, value in response.items()]
@@ -328,6 +369,9 @@ def response_texts(response: Any) -> list[str]:
     content_type = response.get("Content-Type", "")
     if "spreadsheetml" in content_type:
         texts.extend(xlsx_cells(body))
+        return texts
+    if "wordprocessingml" in content_type:
+        texts.extend(docx_texts(body))
         return texts
     text = body.decode(response.charset or "utf-8")
     texts += [text, html.unescape(text), _UNICODE_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)]
@@ -635,10 +679,32 @@ def leak_requests(
             yield "get", url, query, {}
     if endpoint.name == "search":
         yield "get", url, {"q": "哨兵"}, {"HTTP_HX_REQUEST": "true"}  # the top bar's fragment
+    if endpoint.name in {"review-index", "review-export"}:
+        yield from review_requests(fed, endpoint, url, branches)
     if endpoint.is_api and "format" not in endpoint.params:
         yield "get", url, {"format": "api"}, {}  # DRF's browsable HTML page, with a filter form
     if endpoint.name == "api-schema":
         yield "get", url, {"format": "json"}, {}
+
+
+def review_requests(
+    fed: Federation, endpoint: Endpoint, url: str, branches: Sequence[str]
+) -> Iterator[tuple[str, str, dict[str, Any], dict[str, str]]]:
+    """The review of every organisation (own and the other branch's), in every format."""
+    orgs = [fed.city, fed.town_a, fed.town_b, fed.union_a1, fed.union_b1]
+    formats = REVIEW_FORMATS if endpoint.name == "review-export" else ("",)
+    for org in orgs:
+        for period in ("2018H1", "2018"):
+            for fmt in formats:
+                query = {"org": org.code, "period": period}
+                yield "get", url, ({**query, "format": fmt} if fmt else query), {}
+    if endpoint.name == "review-export":
+        for branch in branches:
+            for fmt in REVIEW_FORMATS:
+                pk = saved_review(fed, branch).pk
+                yield "get", url, {"review": pk, "format": fmt}, {}
+    else:
+        yield "get", url, {"period": "2018H1"}, {}  # lists the period's saved reviews
 
 
 LEAK_CASES = [
