@@ -128,6 +128,7 @@ class BuildingPlan:
     enrolled: int = 2540  # members enrolled in 2018H1, through the members import
     elections: int = 40  # term elections held in 2018H1, through the elections import
     homes: int = 7  # workers' homes named in 2018H1
+    cards: int = 6000  # 惠工卡 issued in 2018H1 (the seed's assistance paragraph: 6000 cards)
     overdue: int = 15  # unions left with an expired term and no election at 2018H1's end
 
 
@@ -190,7 +191,8 @@ def build_demo(
             roll = load_roll(seed=seed, per_union=members_per_union, recent=plan.enrolled,
                              recent_period=(H1_START, H1_END))
             result.members = roll.created
-            result.cards = issue_cards(seed=seed)
+            result.cards = issue_cards(seed=seed, recent=plan.cards,
+                                       recent_period=(H1_START, H1_END))
         result.elections = load_elections(seed=seed, plan=plan).created
         result.homes = name_homes(seed=seed, plan=plan)
         return result

@@ -108,8 +108,16 @@ def write_roll(
     return row
 
 
-def issue_cards(*, seed: int, share: float = 0.2) -> int:
-    """惠工卡 for a share of the members, issued by their town federation before 2018."""
+def issue_cards(
+    *,
+    seed: int,
+    share: float = 0.2,
+    recent: int = 0,
+    recent_period: tuple[datetime.date, datetime.date] | None = None,
+) -> int:
+    """惠工卡 issued by the members' town federations: to a share of the members on the roll
+    before 2018, in 2015–2017; then up to `recent` more in `recent_period`, to members without
+    a card who were on the roll by the day of issue."""
     rng = random.Random(seed)
     towns = {
         org.path: org
@@ -120,13 +128,33 @@ def issue_cards(*, seed: int, share: float = 0.2) -> int:
     # Only members on the roll before 2018: a card is never issued before its holder enrolled.
     members = Membership.objects.filter(
         status="active", enrolled_on__lte=datetime.date(2017, 12, 31)
-    ).values_list("person_id", "org_path")
-    for number, (person_id, org_path) in enumerate(members.order_by("pk"), start=1):
+    ).values_list("person_id", "org_path", "enrolled_on")
+    for number, (person_id, org_path, enrolled_on) in enumerate(members.order_by("pk"), start=1):
         town = towns.get(org_path[:width])
         if town is None or rng.random() >= share:
             continue
-        issued = datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(3 * 365))
+        first = max(datetime.date(2015, 1, 1), enrolled_on)
+        last = datetime.date(2017, 12, 31)
+        issued = first + datetime.timedelta(days=rng.randrange((last - first).days + 1))
         rows.append((f"HGK{number:08d}", person_id, issued, town.pk, town.path))
+    if recent and recent_period is not None:
+        start, end = recent_period
+        holders = {row[1] for row in rows}
+        candidates = [
+            (person_id, org_path, enrolled_on)
+            for person_id, org_path, enrolled_on in Membership.objects.filter(
+                status="active", enrolled_on__lte=end
+            ).order_by("pk").values_list("person_id", "org_path", "enrolled_on")
+            if person_id not in holders and org_path[:width] in towns
+        ]
+        serial = len(rows) + 1_000_000  # numbers apart from the earlier cards'
+        for person_id, org_path, enrolled_on in rng.sample(candidates,
+                                                           min(recent, len(candidates))):
+            first = max(start, enrolled_on)
+            issued = first + datetime.timedelta(days=rng.randrange((end - first).days + 1))
+            town = towns[org_path[:width]]
+            serial += 1
+            rows.append((f"HGK{serial:08d}", person_id, issued, town.pk, town.path))
     return insert_rows(BenefitCard, ["number", "person", "issued_on", "org", "org_path"], rows)
 
 

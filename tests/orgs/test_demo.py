@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db.models import F
 
 from gonghui.accounts.models import User
 from gonghui.orgs.demo import SEED_PLAN, build_demo
 from gonghui.orgs.models import Election, Organization, OrgKind, WorkersHome
-from gonghui.people.models import JoinedBy, Membership
+from gonghui.people.models import BenefitCard, JoinedBy, Membership
 from gonghui.reports import indicators
 from gonghui.reports.periods import Period
 
@@ -31,6 +32,11 @@ def test_the_demo_2018h1_has_the_seeds_shape() -> None:
     assert got["orgs.elections_held"] == 40
     assert got["orgs.workers_homes_awarded"] >= 1
     assert got["orgs.elections_overdue"] >= 5
+    # 惠工卡 of the half-year: as many as the small roll allows, none before its holder enrolled.
+    assert got["people.benefit_cards_issued"] > 1000
+    assert not BenefitCard.objects.filter(
+        issued_on__lt=F("person__memberships__enrolled_on"),
+        person__memberships__status="active").exists()
     assert (result.founded, result.elections > 40, result.homes > 0) == (23, True, True)
 
     # History: elections and homes before 2018; nothing after the half-year.
@@ -63,3 +69,4 @@ def test_the_plan_is_the_seeds_phrasing() -> None:
     # 上半年新建工会23个，发展会员2500余名，指导基层工会换届40个
     assert (SEED_PLAN.founded, SEED_PLAN.elections) == (23, 40)
     assert 2500 <= SEED_PLAN.enrolled < 2600
+    assert SEED_PLAN.cards == 6000  # the seed's 惠工卡 figure

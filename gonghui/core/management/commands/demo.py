@@ -12,6 +12,10 @@ from gonghui.accounts.actions import create_user
 from gonghui.accounts.roles import Role
 from gonghui.core.production import mark_demo
 from gonghui.orgs.models import Organization
+from gonghui.reports.periods import Period
+
+# The half-year the demo's records are shaped after (the seed review's).
+DEMO_PERIOD = "2018H1"
 
 
 class Command(BaseCommand):
@@ -35,6 +39,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if Organization.objects.exists():
             self.stdout.write("演示数据库已存在（用 --reset 重建）。")
+            self._compile_review()
             return
         self.stdout.write("正在生成演示联合会……")
         result = build_demo(seed=options["seed"])
@@ -58,6 +63,24 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<10} {role:<18} {org}")
         self.stdout.write(
             "\n市总管理员（admin）和安全管理员（security）首次登录时须绑定身份验证器（双因素认证）。"
+        )
+        self._compile_review()
+
+    def _compile_review(self) -> None:
+        """The demo's main job: the city federation's review of the first half of 2018,
+        compiled from the records just built, in every format, under var/reviews/."""
+        root = Organization.objects.get_first_root_node()
+        if root is None:
+            return
+        folder = Path(settings.VAR_DIR) / "reviews"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.stdout.write(f"\n{Period.parse(DEMO_PERIOD).label}工作回顾（由记录汇编）：")
+        for fmt in ("html", "docx", "xlsx", "json"):
+            target = folder / f"{root.code}-{DEMO_PERIOD}.{fmt}"
+            call_command("report", org=root.code, period=DEMO_PERIOD, fmt=fmt, output=target,
+                         stderr=self.stdout)
+        self.stdout.write(
+            f"网页版：登录后打开 /reviews/?org={root.code}&period={DEMO_PERIOD}"
         )
 
     def _reset(self) -> None:
