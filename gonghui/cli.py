@@ -6,7 +6,30 @@ import os
 import sys
 
 # Gonghui's commands, in the order `gonghui --help` lists them.
-COMMANDS = ["demo", "serve", "worker", "user", "import", "template", "backup", "restore"]
+COMMANDS = [
+    "demo", "serve", "worker", "user", "import", "template", "backup", "restore", "gen-data",
+]
+# Commands spelt with a hyphen on the command line; Django's modules cannot be.
+MODULES = {"gen-data": "gen_data"}
+
+
+def _database_url_first(args: list[str]) -> None:
+    """`--database-url` must be known before settings load, so it is read here."""
+    for i, arg in enumerate(args):
+        value = None
+        if arg == "--database-url" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--database-url="):
+            value = arg.split("=", 1)[1]
+        if value is None:
+            continue
+        if value.startswith("sqlite:///"):
+            # Keep the SQLite settings of a real deployment (WAL, busy timeout): point the
+            # ordinary SQLite path at the file rather than going through a URL.
+            os.environ["GONGHUI_SQLITE_PATH"] = value[len("sqlite:///"):]
+            os.environ.pop("DATABASE_URL", None)
+        elif value:
+            os.environ["DATABASE_URL"] = value
 
 
 def _usage() -> str:
@@ -14,7 +37,8 @@ def _usage() -> str:
 
     lines = ["用法: gonghui COMMAND [options]   (usage)", "", "commands:"]
     for name in COMMANDS:
-        help_text = load_command_class("gonghui.core", name).help.splitlines()[0]
+        module = MODULES.get(name, name)
+        help_text = load_command_class("gonghui.core", module).help.splitlines()[0]
         lines.append(f"  {name:<10} {help_text}")
     lines.append(f"  {'manage':<10} Django management commands: gonghui manage migrate, ...")
     lines.append("")
@@ -24,6 +48,7 @@ def _usage() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    _database_url_first(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gonghui.settings")
     import django
     from django.core.management import execute_from_command_line
@@ -38,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     if args[0] not in COMMANDS:
         print(f"gonghui: 未知命令 {args[0]!r}\n\n{_usage()}", file=sys.stderr)
         sys.exit(2)
-    execute_from_command_line(["gonghui", *args])
+    execute_from_command_line(["gonghui", MODULES.get(args[0], args[0]), *args[1:]])
 
 
 if __name__ == "__main__":

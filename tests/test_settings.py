@@ -50,3 +50,13 @@ def test_sqlite_file_database_is_in_wal(tmp_path):
     wrapper.close()
     raw = sqlite3.connect(db["NAME"])
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_bench_admin_is_off_by_default():
+    """The Django admin knows nothing of the org scope: it exists only for bench/pages.py."""
+    from django.urls import Resolver404, resolve
+
+    assert settings.GONGHUI_BENCH_ADMIN is False
+    assert "django.contrib.admin" not in settings.INSTALLED_APPS
+    with pytest.raises(Resolver404):
+        resolve("/bench-admin/people/membership/")

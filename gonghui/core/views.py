@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -24,6 +23,7 @@ from gonghui.core import audit
 from gonghui.core.dashboard import subtree_counts
 from gonghui.core.exports import export_filename, write_xlsx
 from gonghui.core.models import AuditAction
+from gonghui.core.paging import CappedPaginator
 from gonghui.core.registry import RecordType, registry
 from gonghui.core.tables import Column
 
@@ -101,7 +101,8 @@ class RecordListView(RecordView):
         except ValueError:
             per_page = PAGE_SIZES[0]
         per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
-        page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+        # Bounded count and depth: the same cost at a million rows (gonghui.core.paging).
+        page = CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
         reveal = can_reveal(request.user)
         columns = record.table.columns
         rows = [
@@ -295,4 +296,5 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"cards": subtree_counts(request.user)})
+    cards, counted_at = subtree_counts(request.user)
+    return render(request, "core/home.html", {"cards": cards, "counted_at": counted_at})
