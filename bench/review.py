@@ -48,6 +48,25 @@ BASELINES: dict[str, str] = {
         "SELECT COUNT(*) FROM people_membership WHERE {scope:org_path} "
         "AND enrolled_on <= %(end)s AND (ended_on IS NULL OR ended_on > %(end)s)"
     ),
+    "orgs.elections_held": (
+        "SELECT COUNT(*) FROM orgs_election WHERE {scope:org_path} "
+        "AND held_on BETWEEN %(start)s AND %(end)s"
+    ),
+    "orgs.workers_homes_awarded": (
+        "SELECT COUNT(*) FROM orgs_workershome WHERE {scope:org_path} "
+        "AND awarded_on BETWEEN %(start)s AND %(end)s"
+    ),
+    # Unions whose latest election by the period's end had a next due date before it, or with
+    # no election by then and founded more than three years (the first term) before it.
+    "orgs.elections_overdue": (
+        "SELECT COUNT(*) FROM orgs_organization o WHERE {scope:path} "
+        "AND o.kind IN ('grassroots', 'joint') AND ("
+        " (SELECT e.next_due FROM orgs_election e WHERE e.union_id = o.id"
+        "  AND e.held_on <= %(end)s ORDER BY e.held_on DESC, e.id DESC LIMIT 1) < %(end)s"
+        " OR (NOT EXISTS (SELECT 1 FROM orgs_election e WHERE e.union_id = o.id"
+        "  AND e.held_on <= %(end)s)"
+        "  AND o.founded_on <= %(end)s AND o.founded_on < %(first_term_start)s))"
+    ),
     "people.benefit_cards_issued": (
         "SELECT COUNT(*) FROM people_benefitcard WHERE {scope:org_path} "
         "AND issued_on BETWEEN %(start)s AND %(end)s"
@@ -70,7 +89,7 @@ def measure(args: argparse.Namespace) -> None:
     from django.db import connection
 
     from gonghui.accounts.models import User
-    from gonghui.orgs.models import Organization
+    from gonghui.orgs.models import FIRST_TERM_YEARS, Organization, add_years
     from gonghui.reports.indicators import Scope, registered
     from gonghui.reports.periods import Period
 
@@ -85,6 +104,8 @@ def measure(args: argparse.Namespace) -> None:
         "path": root.path,
         "path_end": root.path + "~",  # "~" sorts after every path character (0-9, A-Z)
         "path_like": root.path + "%",
+        "first_term_start": connection.ops.adapt_datefield_value(
+            add_years(period.end, -int(FIRST_TERM_YEARS))),
     }
     indicators = registered()
     missing = [i.key for i in indicators if i.key not in BASELINES]

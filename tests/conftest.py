@@ -21,7 +21,16 @@ from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
 from gonghui.core.identifiers import make_id_number, make_uscc
 from gonghui.core.models import ImportJob
-from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
+from gonghui.orgs.models import (
+    Election,
+    Enterprise,
+    HomeLevel,
+    Industry,
+    Organization,
+    OrgKind,
+    Ownership,
+    WorkersHome,
+)
 from gonghui.people import actions as people_actions
 from gonghui.people.models import BenefitCard, Membership, Person
 
@@ -50,14 +59,20 @@ class Federation:
     card_b: BenefitCard
     import_job_a: ImportJob
     import_job_b: ImportJob
+    election_a: Election
+    election_b: Election
+    home_a: WorkersHome
+    home_b: WorkersHome
 
     def branch_objects(self, branch: str) -> dict[str, Any]:
         """The sentinel record of each registered record type in a branch ('a' or 'b')."""
         if branch == "a":
             return {"orgs": self.union_a1, "enterprises": self.enterprise_a,
-                    "people": self.person_a, "members": self.member_a, "cards": self.card_a}
+                    "people": self.person_a, "members": self.member_a, "cards": self.card_a,
+                    "elections": self.election_a, "homes": self.home_a}
         return {"orgs": self.union_b1, "enterprises": self.enterprise_b,
-                "people": self.person_b, "members": self.member_b, "cards": self.card_b}
+                "people": self.person_b, "members": self.member_b, "cards": self.card_b,
+                "elections": self.election_b, "homes": self.home_b}
 
 
 def _org(
@@ -134,6 +149,16 @@ def federation(db: Any) -> Federation:
         )
         for branch, sentinel, town in (("a", SENTINEL_A, town_a), ("b", SENTINEL_B, town_b))
     }
+    # One term election and one workers' home per branch, each guided or named in its own town.
+    elections = {}
+    homes = {}
+    for branch, union, town in (("a", union_a1, town_a), ("b", union_b1, town_b)):
+        elections[branch] = Election(union=union, held_on=datetime.date(2016, 5, 10),
+                                     term_years=5, guided_by=town)
+        elections[branch].save()
+        homes[branch] = WorkersHome(union=union, level=HomeLevel.COUNTY, year=2017,
+                                    awarded_on=datetime.date(2018, 3, 5), has_venue=True)
+        homes[branch].save()
     return Federation(
         city=city,
         town_a=town_a,
@@ -148,6 +173,8 @@ def federation(db: Any) -> Federation:
         person_a=member_a.person, person_b=member_b.person, member_a=member_a,
         member_b=member_b, card_a=card_a, card_b=card_b,
         import_job_a=jobs["a"], import_job_b=jobs["b"],
+        election_a=elections["a"], election_b=elections["b"],
+        home_a=homes["a"], home_b=homes["b"],
     )
 
 

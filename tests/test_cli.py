@@ -13,9 +13,12 @@ from django.core.management import CommandError, call_command
 
 from gonghui.accounts.models import User
 from gonghui.core.models import AuditAction, AuditEntry
-from gonghui.orgs.demo import build_demo
-from gonghui.orgs.models import Enterprise, Organization, OrgKind
+from gonghui.orgs.demo import BuildingPlan, build_demo
+from gonghui.orgs.models import Election, Enterprise, Organization, OrgKind, WorkersHome
 from gonghui.people.models import BenefitCard, Membership, Person
+
+# The seed's 2018H1 at a tenth of its size: the demo's shape is tested in tests/orgs/test_demo.py.
+SMALL_PLAN = BuildingPlan(founded=3, enrolled=60, elections=5, homes=2, overdue=2)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,7 +96,7 @@ def test_user_create_refuses_a_weak_password_and_an_unknown_org(federation, monk
 
 @pytest.mark.django_db
 def test_demo_federation_is_shaped_like_the_seed_and_deterministic():
-    result = build_demo(seed=5, unions_per_town=6, members_per_union=8)
+    result = build_demo(seed=5, unions_per_town=6, members_per_union=8, plan=SMALL_PLAN)
     towns = Organization.objects.filter(kind=OrgKind.TOWN)
     assert towns.count() == 13  # 12 towns and streets, and the development zone
     assert Organization.objects.filter(kind=OrgKind.CITY).count() == 1
@@ -119,12 +122,14 @@ def test_demo_federation_is_shaped_like_the_seed_and_deterministic():
     first = sorted(Organization.objects.values_list("code", "name"))
     second_names = sorted(Person.objects.values_list("id_number", flat=True))
     BenefitCard.objects.all().delete()
+    Election.objects.all().delete()
+    WorkersHome.objects.all().delete()
     Membership.objects.all().delete()
     Person.objects.all().delete()
     Enterprise.objects.all().delete()
     User.objects.all().delete()
     Organization.objects.all().delete()
-    build_demo(seed=5, unions_per_town=6, members_per_union=8)
+    build_demo(seed=5, unions_per_town=6, members_per_union=8, plan=SMALL_PLAN)
     assert sorted(Organization.objects.values_list("code", "name")) == first
     assert sorted(Person.objects.values_list("id_number", flat=True)) == second_names
 

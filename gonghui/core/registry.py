@@ -77,9 +77,16 @@ class RecordType:
     related: Sequence[Related] = ()
     # A field with choices whose breakdown the home dashboard shows beside the total.
     count_by: str = ""
+    # The date field on which the record's event happened (founded, enrolled, held, named …):
+    # the dashboard's "latest records" and its choice of a half-year with activity read it.
+    activity_date: str = ""
     # How cadres bulk-enter this record type from Excel, if they do.
     import_spec: ImportSpec | None = None
     default_ordering: Sequence[str] = ("-pk",)
+    # Whether the top bar's search looks in this type. Records found only by their union's name
+    # (elections, workers' homes) stay out: the organisations' group already finds the union,
+    # and every group searched costs the page a query.
+    in_search: bool = True
 
     @property
     def opts(self) -> Any:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from gonghui.core import audit
-from gonghui.core.dashboard import subtree_counts
+from gonghui.core.dashboard import home_figures
 from gonghui.core.exports import export_filename, write_xlsx
 from gonghui.core.models import AuditAction
 from gonghui.core.paging import CappedPaginator
@@ -281,7 +281,9 @@ def search(request: HttpRequest) -> HttpResponse:
     groups = []
     if query:
         for record in registry:
-            if not record.search_fields or not request.user.has_perm(record.perm("view")):
+            if not (record.search_fields and record.in_search) or not request.user.has_perm(
+                record.perm("view")
+            ):
                 continue
             filterset = record.filterset_class(
                 {"q": query}, queryset=record.base_queryset(request.user), request=request
@@ -296,5 +298,9 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    cards, counted_at = subtree_counts(request.user)
-    return render(request, "core/home.html", {"cards": cards, "counted_at": counted_at})
+    cards, board, counted_at = home_figures(request.user, request.GET.get("period", ""))
+    if board is not None and board.period_error:
+        messages.error(request, board.period_error)
+    return render(
+        request, "core/home.html", {"cards": cards, "board": board, "counted_at": counted_at}
+    )

@@ -28,3 +28,18 @@ def move_organization(*, org: Organization, new_parent: Organization) -> Organiz
                 org_path=Concat(Value(org.path), Substr("org_path", len(old_path) + 1))
             )
     return org
+
+
+@transaction.atomic
+def found_organization(
+    *, parent: Organization, node: Organization, guided_by: Organization | None = None
+) -> Organization:
+    """建会: a new organisation under a parent the caller fetched scoped.
+
+    The organisation form and the demo found unions this way. `guided_by` is the organisation
+    whose cadres helped found it; it must be one the caller may see (the form's choices are).
+    """
+    if guided_by is not None:
+        node.guided_by = guided_by
+    created: Organization = Organization.objects.add_child(parent, instance=node)
+    return created

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.forms import RecordForm
-from gonghui.orgs.models import Organization, OrgKind
+from gonghui.orgs.models import UNION_KINDS, Organization, OrgKind
 
 # Which kinds of organisation may sit under which: cities under a province, towns under the
 # city, unions under a town (or the city directly), and a union's sub-unions under it.
@@ -42,6 +42,17 @@ class OrganizationForm(RecordForm):
                 del self.fields["parent"]
             else:
                 self.initial["parent"] = Organization.objects.get_parent(instance)
+        guided = self.fields.get("guided_by")
+        if isinstance(guided, forms.ModelChoiceField):
+            # Offered only organisations the editor sees (RecordForm scoped the queryset). A union
+            # guided by a federation above the editor (a chair's own union, founded with the
+            # town's help) keeps that value: the editor can neither see the choice nor change it.
+            current = instance.guided_by_id
+            offered = guided.queryset
+            if current is not None and offered is not None and not offered.filter(
+                pk=current
+            ).exists():
+                del self.fields["guided_by"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -75,17 +86,54 @@ class OrganizationForm(RecordForm):
                 )
             if node.pk is not None and parent.path.startswith(node.path):
                 self.add_error("parent", _("不能把组织移到它自己或其下级之下"))
+        guided = data.get("guided_by")
+        if guided is not None and node.pk is not None and guided.pk == node.pk:
+            self.add_error("guided_by", _("指导单位不能是组织自己"))
         return data
 
     def save(self, commit: bool = True) -> Organization:
-        from gonghui.orgs.actions import move_organization
+        from gonghui.orgs.actions import found_organization, move_organization
 
         node: Organization = self.instance
         parent = self.cleaned_data.get("parent")
         if node.pk is None:
-            return Organization.objects.add_child(parent, instance=node)
+            return found_organization(parent=parent, node=node)
         node.save()
         if parent is not None and not node.is_child_of(parent):
             move_organization(org=node, new_parent=parent)
             node.refresh_from_db()
         return node
+
+
+class UnionRecordForm(RecordForm):
+    """A record owned by a union: the union is chosen among grassroots and joint unions in view.
+
+    The model's `clean` checks the kind as well, for the API and any other path.
+    """
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        union = self.fields.get("union")
+        if isinstance(union, forms.ModelChoiceField) and union.queryset is not None:
+            union.queryset = union.queryset.filter(kind__in=UNION_KINDS)
+        guided = self.fields.get("guided_by")
+        current = getattr(self.instance, "guided_by_id", None)
+        if isinstance(guided, forms.ModelChoiceField) and current is not None:
+            offered = guided.queryset
+            # As on the organisation form: a guiding federation above the editor stays as it
+            # is, unseen and unchangeable by them.
+            if offered is not None and not offered.filter(pk=current).exists():
+                del self.fields["guided_by"]
+
+
+class ElectionForm(UnionRecordForm):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        union, guided = data.get("union"), data.get("guided_by")
+        if union is not None and guided is not None and guided.pk == union.pk:
+            self.add_error("guided_by", _("指导单位不能是换届的工会自己"))
+        return data
+
+
+class WorkersHomeForm(UnionRecordForm):
+    pass

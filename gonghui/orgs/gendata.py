@@ -33,7 +33,19 @@ from gonghui.accounts.roles import Role, sync_roles
 from gonghui.core.bulk import insert_rows
 from gonghui.core.identifiers import id_check_char, make_uscc
 from gonghui.core.pinyin import initials
-from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
+from gonghui.orgs.models import (
+    HOME_CHECKLIST,
+    Election,
+    Enterprise,
+    HomeLevel,
+    Industry,
+    Organization,
+    OrgKind,
+    Ownership,
+    TermYears,
+    WorkersHome,
+    add_years,
+)
 from gonghui.people.models import BenefitCard, JoinedBy, Membership, MembershipStatus, Person
 
 PASSWORD = "Gonghui@2018"
@@ -93,6 +105,8 @@ class NotEmptyError(Exception):
 @dataclass
 class GenResult:
     organizations: int = 0
+    elections: int = 0
+    workers_homes: int = 0
     cities: int = 0
     towns: int = 0
     unions: int = 0
@@ -153,7 +167,8 @@ def generate(
         sync_roles()
         root, unions = _write_orgs(rng, members, result)
         report(f"组织 {result.organizations} 个（市 {result.cities}、镇街 {result.towns}、"
-               f"工会 {result.unions}），企业 {result.enterprises} 家")
+               f"工会 {result.unions}），企业 {result.enterprises} 家，"
+               f"换届记录 {result.elections} 条，职工之家 {result.workers_homes} 个")
         result.accounts = _accounts(root)
     _write_people(rng, members, unions, result, report)
     with transaction.atomic():
@@ -250,6 +265,7 @@ def _write_orgs(rng: random.Random, members: int, result: GenResult) -> tuple[_O
             enterprise(town, None, rng.randint(8, 45), name, ind)
 
     org_rows = []
+    founded_on: dict[int, datetime.date] = {}
     for org in _walk(root):
         if org.kind == OrgKind.PROVINCE:
             founded = datetime.date(1950, 5, 1)
@@ -261,21 +277,70 @@ def _write_orgs(rng: random.Random, members: int, result: GenResult) -> tuple[_O
             # Unions founded over the years, a good share within the review years.
             founded = _day(rng, datetime.date(1995, 1, 1), LAST_DAY) if rng.random() < 0.6 \
                 else _day(rng, datetime.date(2014, 1, 1), LAST_DAY)
+        founded_on[org.id] = founded
+        # Unions founded in the review years were founded under their town's guidance.
+        guided = org.parent.id if org.parent and org.kind in (OrgKind.GRASSROOTS, OrgKind.JOINT) \
+            and founded.year >= 2014 else None
         org_rows.append((
             org.id, org.path, len(org.path) // Organization.steplen, len(org.children),
             org.code, org.name, org.kind, founded, uscc("81", org.area), f"示范省{org.name[:-3]}",
-            _name(rng), _mobile(rng),
+            _name(rng), _mobile(rng), guided,
         ))
     _write(Organization, ["id", "path", "depth", "numchild", "code", "name", "kind",
-                          "founded_on", "uscc", "address", "chair", "phone"], org_rows)
+                          "founded_on", "uscc", "address", "chair", "phone", "guided_by"],
+           org_rows)
     _write(Enterprise, ["id", "name", "uscc", "industry", "ownership", "employee_count",
                         "is_key", "town", "union", "org", "org_path"], enterprise_rows)
+    _write_elections_and_homes(rng, unions, founded_on, result)
     result.organizations = len(org_rows)
     result.cities = cities_n
     result.towns = len(towns)
     result.unions = len(unions)
     result.enterprises = len(enterprise_rows)
     return root, unions
+
+
+def _write_elections_and_homes(
+    rng: random.Random, unions: list[_Org], founded_on: dict[int, datetime.date],
+    result: GenResult,
+) -> None:
+    """Term elections every three or five years from founding, a little late or early, with
+    some unions letting a term run out (the overdue list); and workers' home titles for about
+    a third of the unions, most at the lowest level."""
+    elections: list[tuple[Any, ...]] = []
+    homes: list[tuple[Any, ...]] = []
+    levels = [HomeLevel.GRASSROOTS, HomeLevel.COUNTY, HomeLevel.PREFECTURE, HomeLevel.PROVINCE,
+              HomeLevel.NATIONAL]
+    checklist = [name for name, _label in HOME_CHECKLIST]
+    for union in unions:
+        town = union.parent
+        assert town is not None
+        term = int(TermYears.FIVE if rng.random() < 0.6 else TermYears.THREE)
+        held = add_years(founded_on[union.id], term)
+        lapses = rng.random() < 0.15  # stops holding elections at some point: overdue later
+        while held <= LAST_DAY:
+            held = held + datetime.timedelta(days=rng.randint(-60, 120))
+            if held > LAST_DAY or (lapses and held.year >= 2014 and rng.random() < 0.5):
+                break
+            elections.append((union.id, held, term, town.id if rng.random() < 0.8 else None,
+                              add_years(held, term), union.id, union.path))
+            held = add_years(held, term)
+        if rng.random() < 0.35:
+            for year in sorted(rng.sample(range(2013, 2019), rng.randint(1, 2))):
+                level = rng.choices(levels, [60, 25, 10, 4, 1])[0]
+                # Named in the assessment year's last months, or the next spring.
+                awarded = _day(rng, datetime.date(year, 10, 1), datetime.date(year + 1, 4, 30))
+                if awarded > LAST_DAY:
+                    continue
+                met = [rng.random() < 0.85 for _ in checklist]
+                homes.append((union.id, level, year, awarded, *met, sum(met), union.id,
+                              union.path))
+    _write(Election, ["union", "held_on", "term_years", "guided_by", "next_due", "org",
+                      "org_path"], elections)
+    _write(WorkersHome, ["union", "level", "year", "awarded_on", *checklist, "checklist_met",
+                         "org", "org_path"], homes)
+    result.elections = len(elections)
+    result.workers_homes = len(homes)
 
 
 def _walk(org: _Org) -> Iterable[_Org]:
@@ -452,7 +517,8 @@ def _write(model: type[models.Model], fields: Sequence[str], rows: list[tuple[An
 
 def _reset_sequences() -> None:
     statements = connection.ops.sequence_reset_sql(
-        no_style(), [Organization, Enterprise, Person, Membership, BenefitCard]
+        no_style(),
+        [Organization, Enterprise, Person, Membership, BenefitCard, Election, WorkersHome],
     )
     with connection.cursor() as cursor:
         for sql in statements:

@@ -1,9 +1,13 @@
 """The organisation import (template `orgs`): new unions under parents on record or above them in
-the sheet, and corrections to organisations already on record."""
+the sheet, and corrections to organisations already on record; and the term-election import
+(template `elections`)."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from gonghui.core.dates import DateParseError, parse_date
 from gonghui.core.identifiers import IdentifierError, check_uscc
@@ -17,7 +21,7 @@ from gonghui.core.imports import (
     text,
 )
 from gonghui.orgs.forms import ALLOWED_CHILDREN
-from gonghui.orgs.models import Organization, OrgKind
+from gonghui.orgs.models import UNION_KINDS, Election, Organization, OrgKind, TermYears
 
 KINDS_BY_LABEL = {str(label): value for value, label in OrgKind.choices}
 
@@ -49,7 +53,8 @@ class OrganizationImport(ImportSpec):
     instructions = (
         "填表说明：1. 红色列为必填；2. 上级组织须已在系统中，或在本表中写在下级之前；"
         "3. 组织类型：镇街总工会在市总工会之下，基层工会、联合工会在镇街总工会或市总工会之下；"
-        "4. 组织编码已存在时，按本表更新其名称、成立日期和统一社会信用代码。"
+        "4. 组织编码已存在时，按本表更新其名称、成立日期和统一社会信用代码；"
+        "5. 指导单位编码（选填）：帮助建会的组织，须在您的管辖范围内。"
     )
     columns = (
         ImportColumn("组织编码", "code", text, required=True, as_text=True),
@@ -60,6 +65,7 @@ class OrganizationImport(ImportSpec):
                      note="除最上级组织外必填"),
         ImportColumn("成立日期", "founded_on", parse_founded),
         ImportColumn("统一社会信用代码", "uscc", parse_uscc, as_text=True, width=22),
+        ImportColumn("指导单位编码", "guided_by", text, as_text=True, note="选填"),
     )
 
     def check(self, rows: list[Row], context: ImportContext) -> None:
@@ -115,6 +121,11 @@ class OrganizationImport(ImportSpec):
                 row.reject("组织类型", f"{OrgKind(kinds[parent]).label}之下不能设立"
                                         f"{OrgKind(kind).label}")
                 continue
+            guided = values.get("guided_by")
+            if guided and (guided not in kinds or guided == code):
+                row.reject("指导单位编码",
+                           f"“指导单位编码”{guided}不存在、不在您的管辖范围内，或写在了本行之后")
+                continue
             uscc = values.get("uscc")
             if uscc:
                 first = usccs.get(uscc)
@@ -138,6 +149,7 @@ class OrganizationImport(ImportSpec):
             for org in Organization.objects.visible_to(context.user).filter(
                 code__in={r.values.get("parent") or r.values["code"] for r in rows}
                 | {r.values["code"] for r in rows}
+                | {r.values["guided_by"] for r in rows if r.values.get("guided_by")}
             )
         }
         for row in rows:
@@ -147,6 +159,9 @@ class OrganizationImport(ImportSpec):
                 "founded_on": values.get("founded_on"),
                 "uscc": values.get("uscc") or "",
             }
+            guided = values.get("guided_by")
+            if guided:
+                fields["guided_by"] = nodes[guided]
             if values["existing"]:
                 node = nodes[values["code"]]
                 for key, value in fields.items():
@@ -164,3 +179,105 @@ class OrganizationImport(ImportSpec):
             nodes[node.code] = node
             result.created += 1
         return result
+
+
+def parse_day(value: Any) -> datetime.date:
+    try:
+        return parse_date(value)
+    except DateParseError as exc:
+        raise CellError(str(exc)) from exc
+
+
+def parse_term(value: Any) -> int:
+    word = text(value).removesuffix("年")
+    if word not in {str(int(choice)) for choice in TermYears}:
+        raise CellError("应为3或5")
+    return int(word)
+
+
+class ElectionImport(ImportSpec):
+    """换届记录: one row per election of a union in the importer's subtree."""
+
+    slug = "elections"
+    title = "换届记录导入模板"
+    instructions = (
+        "填表说明：1. 红色列为必填；2. 工会编码须是您管辖范围内的基层工会或联合工会；"
+        "3. 届期填3或5（年）；4. 日期可写作 2018-05-01、2018.5.1 或 2018年5月1日；"
+        "5. 指导单位编码（选填）须在您的管辖范围内；6. 同一工会同一天的换届已登记的，该行不再导入。"
+    )
+    columns = (
+        ImportColumn("工会编码", "union", text, required=True, as_text=True),
+        ImportColumn("换届日期", "held_on", parse_day, required=True, width=12,
+                     note="换届日期格式如 2018-05-01"),
+        ImportColumn("届期(年)", "term_years", parse_term, required=True,
+                     choices=[str(int(choice)) for choice in TermYears], width=10),
+        ImportColumn("指导单位编码", "guided_by", text, as_text=True, note="选填"),
+    )
+
+    def check(self, rows: list[Row], context: ImportContext) -> None:
+        state = context.cache
+        if "orgs" not in state:
+            # Every organisation the importer sees, once per import: a code outside the subtree
+            # reads exactly like a code that does not exist.
+            state["orgs"] = {
+                org.code: org
+                for org in Organization.objects.visible_to(context.user).only(
+                    "id", "code", "kind", "path"
+                )
+            }
+            state["seen"] = {}
+        orgs: dict[str, Organization] = state["orgs"]
+        seen: dict[tuple[str, datetime.date], int] = state["seen"]
+        today = timezone.localdate()
+        candidates = [orgs[r.values["union"]].pk for r in rows
+                      if r.ok and r.values["union"] in orgs]
+        on_record = set(
+            Election.objects.visible_to(context.user)
+            .filter(union_id__in=candidates)
+            .values_list("union_id", "held_on")
+        )
+        for row in rows:
+            if not row.ok:
+                continue
+            values = row.values
+            union = orgs.get(values["union"])
+            if union is None:
+                row.reject("工会编码", f"“工会编码”{values['union']}不存在或不在您的管辖范围内")
+                continue
+            if union.kind not in UNION_KINDS:
+                row.reject("工会编码", f"“工会编码”{union.code}是{union.get_kind_display()}，"
+                                      "只有基层工会和联合工会进行换届")
+                continue
+            held = values["held_on"]
+            if held > today:
+                row.reject("换届日期", "“换届日期”不能晚于今天")
+                continue
+            guided = values.get("guided_by")
+            if guided and guided not in orgs:
+                row.reject("指导单位编码", f"“指导单位编码”{guided}不存在或不在您的管辖范围内")
+                continue
+            key = (union.code, held)
+            if key in seen:
+                row.reject("换届日期", f"与第{seen[key]}行是同一工会同一天的换届")
+                continue
+            if (union.pk, held) in on_record:
+                row.reject("换届日期", f"{union.name}在{held:%Y-%m-%d}的换届已登记")
+                continue
+            seen[key] = row.number
+            values["union_obj"] = union
+            values["guided_obj"] = orgs.get(guided) if guided else None
+
+    def write(self, rows: list[Row], context: ImportContext) -> WriteResult:
+        elections = []
+        for row in rows:
+            values = row.values
+            election = Election(
+                union=values["union_obj"],
+                held_on=values["held_on"],
+                term_years=values["term_years"],
+                guided_by=values["guided_obj"],
+            )
+            election.sync_org_path()
+            elections.append(election)
+        Election.objects.bulk_create(elections, batch_size=1000)
+        return WriteResult(created=len(elections))

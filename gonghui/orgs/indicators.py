@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gonghui.orgs.models import UNION_KINDS, Organization
+from gonghui.orgs.elections import OVERDUE, unions_with_status
+from gonghui.orgs.models import UNION_KINDS, Election, Organization, WorkersHome
 from gonghui.reports.indicators import Scope, indicator
 
 
@@ -14,3 +15,28 @@ def unions_founded(scope: Scope) -> int:
         .filter(kind__in=UNION_KINDS, founded_on__range=scope.range)
         .count()
     )
+
+
+@indicator("orgs.elections_held", "指导基层工会换届", "个")
+def elections_held(scope: Scope) -> int:
+    """Term elections held in the period (by election date)."""
+    return scope.records(Election).filter(held_on__range=scope.range).count()
+
+
+@indicator("orgs.elections_overdue", "逾期未换届工会", "个")
+def elections_overdue(scope: Scope) -> int:
+    """Unions whose term had run out on the period's last day without a new election.
+
+    Judged from the elections held by that day, so a past period's figure stays what it was
+    after late elections are entered. A union with no election on record is judged by its
+    founding date (a first term of three years); one with neither is not counted.
+    """
+    return unions_with_status(
+        scope.records(Organization), scope.records(Election), OVERDUE, scope.period.end
+    ).count()
+
+
+@indicator("orgs.workers_homes_awarded", "命名职工之家", "个")
+def workers_homes_awarded(scope: Scope) -> int:
+    """Workers' home titles named in the period, at every level (by the naming date)."""
+    return scope.records(WorkersHome).filter(awarded_on__range=scope.range).count()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -62,6 +64,15 @@ class Organization(MP_Node, TimeStamped):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     chair = models.CharField(_("工会主席"), max_length=50, blank=True)
     phone = PhoneField(_("联系电话"), blank=True)
+    # The organisation whose cadres helped found this one (建会指导), usually its town federation.
+    guided_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="guided_foundings",
+        verbose_name=_("指导单位"),
+    )
 
     objects = OrganizationManager()
     scope_path_field: ClassVar[str] = "path"
@@ -184,3 +195,157 @@ class Enterprise(OrgOwned):
         town = self.town if self.town_id else None
         if union is not None and town is not None and not union.path.startswith(town.path):
             raise ValidationError({"union": _("所属工会须在企业所在镇街之内")})
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    """The same calendar day `years` later; 29 February becomes 28 February in common years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class TermYears(models.IntegerChoices):
+    """届期: a grassroots union committee serves three or five years (基层工会组织选举工作条例)."""
+
+    THREE = 3, _("3年")
+    FIVE = 5, _("5年")
+
+
+# A union with no election on record is taken to have begun its first term on its founding date,
+# and that first term to be the shorter statutory one, so that no union is missed by the overdue
+# list (docs/architecture.md, "Term elections").
+FIRST_TERM_YEARS = TermYears.THREE
+DUE_SOON_DAYS = 90
+
+
+class Election(OrgOwned):
+    """换届: a union elects its committee for a term of three or five years.
+
+    `next_due` (election date + term) is stored, not computed per query, so that lists filter
+    and sort on an index: "whose term runs out before 1 October".
+    """
+
+    union = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="elections",
+        limit_choices_to={"kind__in": UNION_KINDS},
+        verbose_name=_("工会"),
+    )
+    held_on = models.DateField(_("换届日期"))
+    term_years = models.PositiveSmallIntegerField(
+        _("届期(年)"), choices=TermYears.choices, default=TermYears.FIVE
+    )
+    guided_by = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="guided_elections",
+        verbose_name=_("指导单位"),
+    )
+    next_due = models.DateField(_("下次换届日期"), editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("换届记录")
+        verbose_name_plural = _("换届记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["union", "held_on"],
+                name="election_union_day_unique",
+                violation_error_message=_("该工会在这一天已有换届记录"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.union} {self.held_on:%Y-%m-%d}换届"
+
+    def owning_org_changed(self) -> None:
+        self.org = self.union
+        if self.held_on and self.term_years:
+            self.next_due = add_years(self.held_on, int(self.term_years))
+
+    def clean(self) -> None:
+        union = self.union if self.union_id else None
+        if union is not None and not union.is_union:
+            raise ValidationError({"union": _("只有基层工会和联合工会进行换届")})
+        if self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": _("换届日期不能晚于今天")})
+
+
+class HomeLevel(models.TextChoices):
+    """The level at which a union's workers' home was named (职工之家命名层级)."""
+
+    GRASSROOTS = "grassroots", _("合格职工之家")
+    COUNTY = "county", _("县级模范职工之家")
+    PREFECTURE = "prefecture", _("地市级模范职工之家")
+    PROVINCE = "province", _("省级模范职工之家")
+    NATIONAL = "national", _("全国模范职工之家")
+
+
+# The standardisation checklist (建家标准): field name and the item as cadres know it. The seed
+# names no items; these are the usual 建会、建制、建家 standards.
+HOME_CHECKLIST: tuple[tuple[str, str], ...] = (
+    ("has_organisation", "组织健全"),
+    ("has_rules", "制度完善"),
+    ("has_democracy", "民主管理"),
+    ("has_bargaining", "集体协商"),
+    ("has_venue", "活动阵地"),
+    ("has_funds", "经费保障"),
+    ("has_services", "服务职工"),
+    ("has_member_rating", "会员评家"),
+)
+
+
+class WorkersHome(OrgOwned):
+    """职工之家: a union named a workers' home at some level, with its standardisation checklist.
+
+    The award is counted in the period that contains `awarded_on` (the day it was named); `year`
+    is the assessment year the title is for (a 2017 title is often named in spring 2018).
+    """
+
+    union = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="workers_homes",
+        limit_choices_to={"kind__in": UNION_KINDS},
+        verbose_name=_("工会"),
+    )
+    level = models.CharField(_("命名层级"), max_length=16, choices=HomeLevel.choices)
+    year = models.PositiveSmallIntegerField(_("评定年度"))
+    awarded_on = models.DateField(_("命名日期"))
+    has_organisation = models.BooleanField(_("组织健全"), default=False)
+    has_rules = models.BooleanField(_("制度完善"), default=False)
+    has_democracy = models.BooleanField(_("民主管理"), default=False)
+    has_bargaining = models.BooleanField(_("集体协商"), default=False)
+    has_venue = models.BooleanField(_("活动阵地"), default=False)
+    has_funds = models.BooleanField(_("经费保障"), default=False)
+    has_services = models.BooleanField(_("服务职工"), default=False)
+    has_member_rating = models.BooleanField(_("会员评家"), default=False)
+    checklist_met = models.PositiveSmallIntegerField(_("达标项数"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("职工之家")
+        verbose_name_plural = _("职工之家")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["union", "level", "year"],
+                name="workers_home_union_level_year_unique",
+                violation_error_message=_("该工会同一年度同一层级已有命名记录"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.union} {self.year}年度{self.get_level_display()}"
+
+    def owning_org_changed(self) -> None:
+        self.org = self.union
+        self.checklist_met = sum(bool(getattr(self, name)) for name, _label in HOME_CHECKLIST)
+
+    def clean(self) -> None:
+        union = self.union if self.union_id else None
+        if union is not None and not union.is_union:
+            raise ValidationError({"union": _("职工之家须命名给基层工会或联合工会")})
+        if self.year and self.awarded_on and self.year > self.awarded_on.year:
+            raise ValidationError({"year": _("评定年度不能晚于命名日期所在年份")})

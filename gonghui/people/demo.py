@@ -35,15 +35,28 @@ def _label(table: object, wanted: str) -> str:
     return wanted if wanted in labels else labels[0]
 
 
-def write_roll(path: Path, *, seed: int, per_union: int) -> int:
-    """Write a members workbook for every union of the demo; returns the number of rows."""
+def write_roll(
+    path: Path,
+    *,
+    seed: int,
+    per_union: int,
+    recent: int = 0,
+    recent_period: tuple[datetime.date, datetime.date] | None = None,
+) -> int:
+    """Write a members workbook for every union of the demo; returns the number of rows.
+
+    Unions on record before the roll's cut-off (31 December 2017) get their members enrolled
+    before it; then `recent` more are enrolled within `recent_period`, mostly into the unions
+    founded in it (never before a union's founding day).
+    """
     rng = random.Random(seed)
+    cutoff = datetime.date(2017, 12, 31)
     employers: dict[int, list[str]] = {}
     for union_id, name in Enterprise.objects.filter(union__isnull=False).values_list(
         "union_id", "name"
     ):
         employers.setdefault(union_id, []).append(name)
-    unions = Organization.objects.filter(kind__in=UNION_KINDS).order_by("path")
+    unions = list(Organization.objects.filter(kind__in=UNION_KINDS).order_by("path"))
     educations = [_label(EDUCATION, k) for k in EDUCATION_WEIGHTS]
     politics = [_label(POLITICAL_STATUS, k) for k in POLITICAL_WEIGHTS]
     han = _label(ETHNICITY, "汉族")
@@ -51,34 +64,46 @@ def write_roll(path: Path, *, seed: int, per_union: int) -> int:
     sheet = book.add_worksheet()
     sheet.write_row(0, 0, HEADERS)
     row = 0
-    card = 0
-    for union in unions:
-        for _ in range(max(5, int(rng.gauss(per_union, per_union / 3)))):
-            row += 1
-            card += 1
-            birth = datetime.date(1962, 1, 1) + datetime.timedelta(days=rng.randrange(38 * 365))
-            sex = rng.choice("MF")
-            enrolled = max(
-                birth.replace(year=birth.year + 18) if birth.month != 2 or birth.day != 29
-                else birth + datetime.timedelta(days=18 * 365),
-                datetime.date(2000, 1, 1) + datetime.timedelta(days=rng.randrange(18 * 365)),
-            )
-            enrolled = min(enrolled, datetime.date(2017, 12, 31))
-            given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
-            sheet.write_row(row, 0, [
-                rng.choice(SURNAMES) + given,
-                make_id_number(rng, area_code=rng.choice(AREAS), birth_date=birth, sex=sex),
-                f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
-                union.code,
-                enrolled.isoformat(),
-                han if rng.random() < 0.97 else rng.choice(["回族", "满族", "朝鲜族", "蒙古族"]),
-                rng.choices(educations, list(EDUCATION_WEIGHTS.values()))[0],
-                rng.choices(politics, list(POLITICAL_WEIGHTS.values()))[0],
-                rng.choice(employers.get(union.pk, [""])),
-                "是" if rng.random() < 0.3 else "否",
-                f"LX{card:08d}",
-                "否",
-            ])
+    older = [u for u in unions if u.founded_on is None or u.founded_on <= cutoff]
+    plan: list[tuple[Organization, datetime.date | None]] = [
+        (union, None)
+        for union in older if per_union
+        for _ in range(max(5, int(rng.gauss(per_union, per_union / 3))))
+    ]
+    if recent and recent_period is not None and unions:
+        first, last = recent_period
+        newer = [u for u in unions if u.founded_on is not None and first <= u.founded_on <= last]
+        # A new union enrols its workers in its first months; older ones keep enrolling too.
+        weights = [12 if u in newer else 1 for u in unions]
+        for union in rng.choices(unions, weights, k=recent):
+            start = max(first, union.founded_on or first)
+            day = start + datetime.timedelta(days=rng.randrange((last - start).days + 1))
+            plan.append((union, day))
+    for card, (union, recent_day) in enumerate(plan, start=1):
+        row += 1
+        birth = datetime.date(1962, 1, 1) + datetime.timedelta(days=rng.randrange(38 * 365))
+        sex = rng.choice("MF")
+        enrolled = max(
+            birth.replace(year=birth.year + 18) if birth.month != 2 or birth.day != 29
+            else birth + datetime.timedelta(days=18 * 365),
+            datetime.date(2000, 1, 1) + datetime.timedelta(days=rng.randrange(18 * 365)),
+        )
+        enrolled = recent_day or min(enrolled, cutoff)
+        given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+        sheet.write_row(row, 0, [
+            rng.choice(SURNAMES) + given,
+            make_id_number(rng, area_code=rng.choice(AREAS), birth_date=birth, sex=sex),
+            f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+            union.code,
+            enrolled.isoformat(),
+            han if rng.random() < 0.97 else rng.choice(["回族", "满族", "朝鲜族", "蒙古族"]),
+            rng.choices(educations, list(EDUCATION_WEIGHTS.values()))[0],
+            rng.choices(politics, list(POLITICAL_WEIGHTS.values()))[0],
+            rng.choice(employers.get(union.pk, [""])),
+            "是" if rng.random() < 0.3 else "否",
+            f"LX{card:08d}",
+            "否",
+        ])
     book.close()
     return row
 
@@ -92,7 +117,10 @@ def issue_cards(*, seed: int, share: float = 0.2) -> int:
     }
     width = len(next(iter(towns), "")) if towns else 0
     rows = []
-    members = Membership.objects.filter(status="active").values_list("person_id", "org_path")
+    # Only members on the roll before 2018: a card is never issued before its holder enrolled.
+    members = Membership.objects.filter(
+        status="active", enrolled_on__lte=datetime.date(2017, 12, 31)
+    ).values_list("person_id", "org_path")
     for number, (person_id, org_path) in enumerate(members.order_by("pk"), start=1):
         town = towns.get(org_path[:width])
         if town is None or rng.random() >= share:
@@ -102,10 +130,17 @@ def issue_cards(*, seed: int, share: float = 0.2) -> int:
     return insert_rows(BenefitCard, ["number", "person", "issued_on", "org", "org_path"], rows)
 
 
-def load_roll(*, seed: int, per_union: int = 50) -> ImportResult:
+def load_roll(
+    *,
+    seed: int,
+    per_union: int = 50,
+    recent: int = 0,
+    recent_period: tuple[datetime.date, datetime.date] | None = None,
+) -> ImportResult:
     """Generate the roll and import it as the console operator, for the whole tree."""
     root = Organization.objects.get_first_root_node()
     with tempfile.TemporaryDirectory(prefix="gonghui-demo-") as folder:
         path = Path(folder) / "演示会员花名册.xlsx"
-        write_roll(path, seed=seed, per_union=per_union)
+        write_roll(path, seed=seed, per_union=per_union, recent=recent,
+                   recent_period=recent_period)
         return run_import(MemberImport(), path, user=Operator(org=root))

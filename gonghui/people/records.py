@@ -102,6 +102,7 @@ members = register(RecordType(
     menu_order=30,
     icon="bi-people",
     count_by="status",
+    activity_date="enrolled_on",
     grants=GRANTS,
     import_spec=MemberImport(),
 ))
@@ -116,5 +117,6 @@ cards = register(RecordType(
     menu_group="会员管理",
     menu_order=50,
     icon="bi-credit-card",
+    activity_date="issued_on",
     grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view"},
 ))

@@ -7,11 +7,10 @@ import datetime
 import random
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
-from gonghui.core.dashboard import subtree_counts
+from gonghui.core.dashboard import forget_home_figures, home_figures
 from gonghui.core.paging import CappedPaginator
 from gonghui.orgs.models import Organization, OrgKind
 from gonghui.people.models import Membership, Person
@@ -111,21 +110,26 @@ def test_org_dropdown_lists_two_levels_but_accepts_any_visible_org(federation, l
                for obj, _ in town_b.context["rows"])
 
 
-def test_home_counts_are_kept_per_subtree_for_the_configured_time(federation, make_persona):
-    cache.clear()
+def test_home_figures_are_kept_per_subtree_for_the_configured_time(federation, make_persona):
+    forget_home_figures()
     city = make_persona("city_admin")
     town_b = make_persona("town_b_cadre")
+
+    def members(user):
+        cards, _board, at = home_figures(user)
+        return {c.record.slug: c.total for c in cards}["members"], at
+
     with override_settings(GONGHUI_HOME_COUNTS_SECONDS=60):
-        cards, at = subtree_counts(city)
-        members = {c.record.slug: c.total for c in cards}["members"]
+        total, at = members(city)
         make_member("新会员", federation.union_a1, random.Random(2))
-        again, at_again = subtree_counts(city)
-        assert {c.record.slug: c.total for c in again}["members"] == members
-        assert at_again == at
+        assert members(city) == (total, at)  # kept: the same figures, counted at the same time
         # Another subtree is counted on its own, never served the city's figures.
-        mine = {c.record.slug: c.total for c in subtree_counts(town_b)[0]}
-        assert mine["members"] == 1
+        assert members(town_b)[0] == 1
     with override_settings(GONGHUI_HOME_COUNTS_SECONDS=0):
-        live = {c.record.slug: c.total for c in subtree_counts(city)[0]}
-        assert live["members"] == members + 1
-    cache.clear()
+        assert members(city)[0] == total + 1
+    forget_home_figures()
+
+
+def test_home_page_says_when_it_counted(login):
+    page = login("town_a_cadre").get(reverse("home"))
+    assert "统计时间：" in page.content.decode()

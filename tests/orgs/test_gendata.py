@@ -14,7 +14,16 @@ from gonghui.accounts.models import User
 from gonghui.core.identifiers import check_id_number, check_uscc
 from gonghui.core.pinyin import initials
 from gonghui.orgs.gendata import NotEmptyError, generate
-from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization, OrgKind
+from gonghui.orgs.models import (
+    HOME_CHECKLIST,
+    UNION_KINDS,
+    Election,
+    Enterprise,
+    Organization,
+    OrgKind,
+    WorkersHome,
+    add_years,
+)
 from gonghui.people.models import BenefitCard, JoinedBy, Membership, MembershipStatus, Person
 
 pytestmark = pytest.mark.django_db
@@ -36,10 +45,16 @@ def snapshot() -> dict[str, list[tuple[object, ...]]]:
         "cards": list(BenefitCard.objects.order_by("number").values_list(
             "number", "person_id", "issued_on", "org_id")),
         "users": list(User.objects.order_by("username").values_list("username", "org_id")),
+        "elections": list(Election.objects.order_by("pk").values_list(
+            "union_id", "held_on", "term_years", "next_due", "guided_by_id")),
+        "homes": list(WorkersHome.objects.order_by("pk").values_list(
+            "union_id", "level", "year", "awarded_on", "checklist_met")),
     }
 
 
 def wipe() -> None:
+    Election.objects.all().delete()
+    WorkersHome.objects.all().delete()
     BenefitCard.objects.all().delete()
     Membership.objects.all().delete()
     Person.objects.all().delete()
@@ -138,6 +153,29 @@ def test_memberships_tell_a_consistent_history():
                 enrolled_on__lte=datetime.date(year, end, 28),
                 joined_by=JoinedBy.ENROLMENT,
             ).exists()
+
+
+def test_elections_and_workers_homes_over_the_review_years():
+    result = generate(2000, seed=4)
+    assert Election.objects.count() == result.elections > 0
+    assert WorkersHome.objects.count() == result.workers_homes > 0
+    for election in Election.objects.select_related("union"):
+        assert election.union.kind in UNION_KINDS
+        assert election.next_due == add_years(election.held_on, election.term_years)
+        assert election.org_path == election.union.path
+        assert election.held_on >= election.union.founded_on
+    for home in WorkersHome.objects.all():
+        assert home.checklist_met == sum(getattr(home, name) for name, _ in HOME_CHECKLIST)
+        assert home.year <= home.awarded_on.year
+    from gonghui.accounts.models import User
+    from gonghui.reports.indicators import compute
+    from gonghui.reports.periods import Period
+
+    admin = User.objects.get(username="admin")
+    root = Organization.objects.get_first_root_node()
+    values = compute(root, Period.parse("2014-01-01..2018-12-31"), admin)
+    # Every indicator has something to count over the review years.
+    assert all(value > 0 for value in values.values()), values
 
 
 def test_refuses_a_database_that_is_not_empty(federation):

@@ -37,7 +37,9 @@ class Command(BaseCommand):
         result = build_demo(seed=options["seed"])
         self.stdout.write(
             f"已生成：组织 {result.organizations} 个，企业 {result.enterprises} 家，"
-            f"会员 {result.members} 名（经导入引擎载入），惠工卡 {result.cards} 张。\n\n"
+            f"会员 {result.members} 名（经导入引擎载入），惠工卡 {result.cards} 张；"
+            f"其中2018年上半年新建工会 {result.founded} 个；"
+            f"换届记录 {result.elections} 条（经导入引擎载入），职工之家 {result.homes} 个。\n\n"
             f"演示账号（密码均为 {DEMO_PASSWORD}）："
         )
         for account in result.accounts:
