@@ -151,6 +151,12 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+# A read replica for lists, exports and reports (docs/scaling.md); off unless configured.
+if os.environ.get("GONGHUI_REPLICA_URL"):
+    DATABASES["replica"] = dict(
+        dj_database_url.parse(os.environ["GONGHUI_REPLICA_URL"], conn_max_age=60)
+    )
+    DATABASE_ROUTERS = ["gonghui.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

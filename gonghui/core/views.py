@@ -21,6 +21,7 @@ from django.views import View
 
 from gonghui.core import audit
 from gonghui.core.dashboard import home_figures
+from gonghui.core.dbrouter import replica_reads
 from gonghui.core.exports import export_filename, write_xlsx
 from gonghui.core.models import AuditAction
 from gonghui.core.paging import CappedPaginator
@@ -94,6 +95,10 @@ class RecordListView(RecordView):
     template_name = "core/record_list.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        with replica_reads():  # a no-op unless a read replica is configured
+            return self.list_page(request)
+
+    def list_page(self, request: HttpRequest) -> HttpResponse:
         record = self.record_type
         filterset, sort, queryset = self.filtered()
         try:
@@ -242,9 +247,10 @@ class RecordExportView(RecordView):
         filterset, _sort, queryset = self.filtered()
         scope_org = filterset.form.cleaned_data.get("org") if filterset.is_bound else None
         scope_org = scope_org or getattr(request.user, "org", None)
-        path, count = write_xlsx(
-            record, queryset, scope_org=scope_org, reveal=can_reveal(request.user)
-        )
+        with replica_reads():  # a no-op unless a read replica is configured
+            path, count = write_xlsx(
+                record, queryset, scope_org=scope_org, reveal=can_reveal(request.user)
+            )
         audit.record(
             AuditAction.EXPORT,
             request=request,
