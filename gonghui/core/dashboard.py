@@ -6,22 +6,21 @@ kept here.
 
 At a province's size the page is counts and indicators over a million rows, every time anyone
 opens it; so `home_figures` keeps what it computed for `GONGHUI_HOME_COUNTS_SECONDS` (60 s by
-default) in each server process, keyed by everything that decides it — the subtree, the record
-types the user may view, the period asked for and the day — and the page says when it was
+default) in Django's cache, shared by the server's processes, keyed by everything that decides
+it — the subtree, the record types the user may view, the period asked for and the day — and
+the page says when it was
 counted (docs/performance-scale.md).
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Subquery
 from django.utils import timezone
 
@@ -253,14 +252,6 @@ def latest_records(user: Any, until: date) -> list[LatestRecord]:
     return found[:LATEST_LENGTH]
 
 
-# What `home_figures` keeps: {key: (monotonic expiry, (cards, board, counted_at))}. In-process,
-# not Django's cache: the board holds record types (with their lookups), which do not pickle;
-# each server process counts a subtree at most once a period.
-_KEPT: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-_KEPT_LOCK = threading.Lock()
-_KEPT_MAX = 512
-
-
 def home_figures(user: Any, asked: str = "") -> tuple[list[CountCard], Dashboard | None, datetime]:
     """The home page's cards and board, and when they were computed (kept for a while)."""
 
@@ -278,21 +269,18 @@ def home_figures(user: Any, asked: str = "") -> tuple[list[CountCard], Dashboard
     viewable = [r.slug for r in registry if user.has_perm(r.perm("view"))]
     parts = [path, str(getattr(user, "org_id", "")), asked.strip(),
              timezone.localdate().isoformat(), *viewable]
-    key = hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()
-    now = time.monotonic()
-    with _KEPT_LOCK:
-        kept = _KEPT.get(key)
-        if kept is not None and kept[0] > now:
-            _KEPT.move_to_end(key)
-            return kept[1]  # type: ignore[no-any-return]
+    key = "gonghui:home:" + hashlib.sha1(
+        "|".join(parts).encode(), usedforsecurity=False
+    ).hexdigest()
+    # Django's cache, shared by every server process: a subtree is counted once a period.
+    kept = cache.get(key)
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
     value = compute()
-    with _KEPT_LOCK:
-        _KEPT[key] = (now + seconds, value)
-        while len(_KEPT) > _KEPT_MAX:
-            _KEPT.popitem(last=False)
+    cache.set(key, value, seconds)
     return value
 
 
 def forget_home_figures() -> None:
-    with _KEPT_LOCK:
-        _KEPT.clear()
+    """Drop every kept home page (tests; an operator can also just wait a minute)."""
+    cache.clear()
