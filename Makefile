@@ -6,13 +6,29 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgresql://root@127.0.0.1:5432/test
 
-.PHONY: demo test test-sqlite test-postgres lint browser-deps clean
+.PHONY: demo test test-sqlite test-postgres lint browser-deps clean bench-review bench-pages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+## make bench-review: time a half-year review at 100,000 and 1,000,000 members (SQLite and
+## PostgreSQL) against hand-written SQL; BENCH_ARGS passes options (bench/README.md)
+bench-review: $(BENCH_STAMP)
+	$(BIN)/python bench/review.py $(BENCH_ARGS)
+
+## make bench-pages: the member pages under 20 and 50 concurrent cadres on 1,000,000 members,
+## against the Django admin's changelist; BENCH_ARGS passes options (bench/README.md)
+bench-pages: $(BENCH_STAMP)
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 ## make demo: set up, build the demo federation on SQLite, serve it at http://127.0.0.1:8000
 demo: $(STAMP)

@@ -8,13 +8,33 @@ import sys
 # Gonghui's commands, in the order `gonghui --help` lists them.
 COMMANDS = [
     "demo", "serve", "worker", "user", "import", "template", "report", "backup", "restore",
-    "audit-prune",
+    "audit-prune", "gen-data",
 ]
 
 
 def _module(name: str) -> str:
-    """The management command module of a `gonghui` command (`audit-prune` → `audit_prune`)."""
+    """The management command module of a `gonghui` command (`audit-prune` → `audit_prune`):
+    commands are spelt with a hyphen on the command line; Python modules cannot be."""
     return name.replace("-", "_")
+
+
+def _database_url_first(args: list[str]) -> None:
+    """`--database-url` must be known before settings load, so it is read here."""
+    for i, arg in enumerate(args):
+        value = None
+        if arg == "--database-url" and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--database-url="):
+            value = arg.split("=", 1)[1]
+        if value is None:
+            continue
+        if value.startswith("sqlite:///"):
+            # Keep the SQLite settings of a real deployment (WAL, busy timeout): point the
+            # ordinary SQLite path at the file rather than going through a URL.
+            os.environ["GONGHUI_SQLITE_PATH"] = value[len("sqlite:///"):]
+            os.environ.pop("DATABASE_URL", None)
+        elif value:
+            os.environ["DATABASE_URL"] = value
 
 
 def _usage() -> str:
@@ -32,6 +52,7 @@ def _usage() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    _database_url_first(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gonghui.settings")
     import django
     from django.core.management import execute_from_command_line

@@ -86,6 +86,13 @@ INSTALLED_APPS = [
     "django_tasks_db",
 ]
 
+# The Django admin exists here only as bench/pages.py's peer: its changelist is timed against
+# the member list. Off unless GONGHUI_BENCH_ADMIN=1; never turn it on for users — the admin
+# knows nothing of the org scope (tests/test_settings.py checks that it is off by default).
+GONGHUI_BENCH_ADMIN = env_bool("GONGHUI_BENCH_ADMIN", False)
+if GONGHUI_BENCH_ADMIN:
+    INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.admin"]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -144,6 +151,12 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+# A read replica for lists, exports and reports (docs/scaling.md); off unless configured.
+if os.environ.get("GONGHUI_REPLICA_URL"):
+    DATABASES["replica"] = dict(
+        dj_database_url.parse(os.environ["GONGHUI_REPLICA_URL"], conn_max_age=60)
+    )
+    DATABASE_ROUTERS = ["gonghui.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -247,6 +260,10 @@ CACHES = {
     }
 }
 IMPORT_DIR = VAR_DIR / "imports"
+# How long the home page's counts are kept (seconds; 0 counts on every view). Tests count live.
+GONGHUI_HOME_COUNTS_SECONDS = int(
+    os.environ.get("GONGHUI_HOME_COUNTS_SECONDS", "0" if GONGHUI_ENV == "test" else "60")
+)
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 urlpatterns = [
@@ -7,6 +8,12 @@ urlpatterns = [
     path("", include("gonghui.core.urls")),
     path("api/", include("gonghui.api.urls")),
 ]
+
+if settings.GONGHUI_BENCH_ADMIN:
+    # The benchmark's peer only (bench/pages.py); see GONGHUI_BENCH_ADMIN in settings.
+    from gonghui.core.benchadmin import site
+
+    urlpatterns.append(path("bench-admin/", site.urls))
 
 handler404 = "gonghui.core.errors.not_found"
 handler403 = "gonghui.core.errors.forbidden"

@@ -160,3 +160,24 @@ def test_production_without_a_secret_key_fails_loudly(tmp_path):
     )
     assert result.returncode != 0
     assert "GONGHUI_SECRET_KEY" in result.stderr
+
+
+def test_database_url_option_is_read_before_settings(monkeypatch):
+    from gonghui.cli import _database_url_first
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("GONGHUI_SQLITE_PATH", raising=False)
+    _database_url_first(["gen-data", "--members", "5", "--database-url",
+                         "sqlite:////tmp/x/bench.sqlite3"])
+    assert os.environ["GONGHUI_SQLITE_PATH"] == "/tmp/x/bench.sqlite3"
+    assert "DATABASE_URL" not in os.environ
+    _database_url_first(["gen-data", "--database-url=postgresql://u@h:5432/db"])
+    assert os.environ["DATABASE_URL"] == "postgresql://u@h:5432/db"
+
+
+def test_gen_data_is_listed_and_refuses_a_bad_size():
+    result = run_cli("--help")
+    assert "gen-data" in result.stdout
+    result = run_cli("gen-data", "--members", "0", env={"GONGHUI_ENV": "test"})
+    assert result.returncode != 0
+    assert "--members 至少为 1" in result.stderr

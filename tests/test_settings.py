@@ -50,3 +50,30 @@ def test_sqlite_file_database_is_in_wal(tmp_path):
     wrapper.close()
     raw = sqlite3.connect(db["NAME"])
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_bench_admin_is_off_by_default():
+    """The Django admin knows nothing of the org scope: it exists only for bench/pages.py."""
+    from django.urls import Resolver404, resolve
+
+    assert settings.GONGHUI_BENCH_ADMIN is False
+    assert "django.contrib.admin" not in settings.INSTALLED_APPS
+    with pytest.raises(Resolver404):
+        resolve("/bench-admin/people/membership/")
+
+
+def test_reads_go_to_the_replica_only_inside_replica_reads_and_only_when_configured(monkeypatch):
+    from gonghui.core.dbrouter import ReplicaRouter, replica_reads
+    from gonghui.people.models import Membership
+
+    router = ReplicaRouter()
+    assert "replica" not in settings.DATABASES  # off by default
+    with replica_reads():
+        assert router.db_for_read(Membership) is None
+    monkeypatch.setitem(settings.DATABASES, "replica", dict(settings.DATABASES["default"]))
+    assert router.db_for_read(Membership) is None
+    with replica_reads():
+        assert router.db_for_read(Membership) == "replica"
+        assert router.db_for_write(Membership) == "default"
+    assert router.db_for_read(Membership) is None
+    assert router.allow_migrate("replica", "people") is False

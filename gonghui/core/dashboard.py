@@ -3,17 +3,28 @@ soon, the latest records, and for each record type the user may view, the size o
 
 Every figure comes from the indicator registry (gonghui.reports.indicators), never from numbers
 kept here.
+
+At a province's size the page is counts and indicators over a million rows, every time anyone
+opens it; so `home_figures` keeps what it computed for `GONGHUI_HOME_COUNTS_SECONDS` (60 s by
+default) in Django's cache, shared by the server's processes, keyed by everything that decides
+it — the subtree, the record types the user may view, the period asked for and the day — and
+the page says when it was
+counted (docs/performance-scale.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Subquery
 from django.utils import timezone
 
+from gonghui.core.models import user_scope_path
 from gonghui.core.registry import RecordType, registry
 
 
@@ -239,3 +250,37 @@ def latest_records(user: Any, until: date) -> list[LatestRecord]:
         found.extend(LatestRecord(record, obj, getattr(obj, field_name)) for obj in rows)
     found.sort(key=lambda item: item.day, reverse=True)
     return found[:LATEST_LENGTH]
+
+
+def home_figures(user: Any, asked: str = "") -> tuple[list[CountCard], Dashboard | None, datetime]:
+    """The home page's cards and board, and when they were computed (kept for a while)."""
+
+    def compute() -> tuple[list[CountCard], Dashboard | None, datetime]:
+        cards = subtree_counts(user)
+        board = None
+        if cards and getattr(user, "org_id", None) is not None:
+            board = build_dashboard(user, asked)
+        return cards, board, timezone.now()
+
+    seconds = settings.GONGHUI_HOME_COUNTS_SECONDS
+    path = user_scope_path(user)
+    if not seconds or path is None:
+        return compute()
+    viewable = [r.slug for r in registry if user.has_perm(r.perm("view"))]
+    parts = [path, str(getattr(user, "org_id", "")), asked.strip(),
+             timezone.localdate().isoformat(), *viewable]
+    key = "gonghui:home:" + hashlib.sha1(
+        "|".join(parts).encode(), usedforsecurity=False
+    ).hexdigest()
+    # Django's cache, shared by every server process: a subtree is counted once a period.
+    kept = cache.get(key)
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
+    value = compute()
+    cache.set(key, value, seconds)
+    return value
+
+
+def forget_home_figures() -> None:
+    """Drop every kept home page (tests; an operator can also just wait a minute)."""
+    cache.clear()

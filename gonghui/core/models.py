@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core import lookups  # noqa: F401  (registers `__prefix`, used by the scope below)
+
 if TYPE_CHECKING:
     from gonghui.accounts.models import User
 
@@ -72,12 +74,13 @@ class ScopedQuerySet(models.QuerySet):
         if path is None:
             return self.none()
         field: str = self.model.scope_path_field  # type: ignore[attr-defined]
-        return self.filter(**{f"{field}__startswith": path})
+        # `prefix`, not `startswith`: the same match, but one an index serves on SQLite too.
+        return self.filter(**{f"{field}__prefix": path})
 
     def within(self, org_path: str) -> ScopedQuerySet:
         """Narrow to a subtree (the org filter of list pages); never widens a scoped queryset."""
         field: str = self.model.scope_path_field  # type: ignore[attr-defined]
-        return self.filter(**{f"{field}__startswith": org_path})
+        return self.filter(**{f"{field}__prefix": org_path})
 
 
 class TimeStamped(models.Model):

@@ -89,6 +89,11 @@ class RecordType:
     # and every group searched costs the page a query.
     in_search: bool = True
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # Pickled as its slug (it holds lookups that do not pickle): the home page's figures,
+        # which name record types, are kept in the shared cache (gonghui.core.dashboard).
+        return (_registered, (self.slug,))
+
     @property
     def opts(self) -> Any:
         return self.model._meta
@@ -164,3 +169,7 @@ class Registry:
 
 registry = Registry()
 register = registry.register
+
+
+def _registered(slug: str) -> RecordType:
+    return registry[slug]

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -21,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from gonghui.core import audit
-from gonghui.core.dashboard import build_dashboard, subtree_counts
+from gonghui.core.dashboard import home_figures
+from gonghui.core.dbrouter import replica_reads
 from gonghui.core.exports import export_filename, write_xlsx
 from gonghui.core.models import AuditAction
+from gonghui.core.paging import CappedPaginator
 from gonghui.core.registry import RecordType, registry
 from gonghui.core.tables import Column
 
@@ -94,6 +95,10 @@ class RecordListView(RecordView):
     template_name = "core/record_list.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        with replica_reads():  # a no-op unless a read replica is configured
+            return self.list_page(request)
+
+    def list_page(self, request: HttpRequest) -> HttpResponse:
         record = self.record_type
         filterset, sort, queryset = self.filtered()
         try:
@@ -101,7 +106,8 @@ class RecordListView(RecordView):
         except ValueError:
             per_page = PAGE_SIZES[0]
         per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
-        page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+        # Bounded count and depth: the same cost at a million rows (gonghui.core.paging).
+        page = CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
         reveal = can_reveal(request.user)
         columns = record.table.columns
         rows = [
@@ -276,9 +282,10 @@ class RecordExportView(RecordView):
         filterset, _sort, queryset = self.filtered()
         scope_org = filterset.form.cleaned_data.get("org") if filterset.is_bound else None
         scope_org = scope_org or getattr(request.user, "org", None)
-        path, count = write_xlsx(
-            record, queryset, scope_org=scope_org, reveal=can_reveal(request.user)
-        )
+        with replica_reads():  # a no-op unless a read replica is configured
+            path, count = write_xlsx(
+                record, queryset, scope_org=scope_org, reveal=can_reveal(request.user)
+            )
         audit.record(
             AuditAction.EXPORT,
             request=request,
@@ -332,11 +339,9 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    cards = subtree_counts(user)
-    board = None
-    if cards and getattr(user, "org_id", None) is not None:
-        board = build_dashboard(user, request.GET.get("period", ""))
-        if board.period_error:
-            messages.error(request, board.period_error)
-    return render(request, "core/home.html", {"cards": cards, "board": board})
+    cards, board, counted_at = home_figures(request.user, request.GET.get("period", ""))
+    if board is not None and board.period_error:
+        messages.error(request, board.period_error)
+    return render(
+        request, "core/home.html", {"cards": cards, "board": board, "counted_at": counted_at}
+    )

@@ -24,7 +24,7 @@ def move_organization(*, org: Organization, new_parent: Organization) -> Organiz
     if org.path != old_path:
         # One UPDATE per record type rewrites the prefix of every row in the moved branch.
         for model in org_owned_models():
-            model.objects.filter(org_path__startswith=old_path).update(
+            model.objects.filter(org_path__prefix=old_path).update(
                 org_path=Concat(Value(org.path), Substr("org_path", len(old_path) + 1))
             )
     return org

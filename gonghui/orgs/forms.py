@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.core.forms import RecordForm
 from gonghui.orgs.models import UNION_KINDS, Organization, OrgKind
 
-# Which kinds of organisation may sit under which: towns under the city, unions under a town
-# (or the city directly), and a union's sub-unions under it.
+# Which kinds of organisation may sit under which: cities under a province, towns under the
+# city, unions under a town (or the city directly), and a union's sub-unions under it.
 ALLOWED_CHILDREN: dict[str, set[str]] = {
+    OrgKind.PROVINCE: {OrgKind.CITY},
     OrgKind.CITY: {OrgKind.TOWN, OrgKind.GRASSROOTS, OrgKind.JOINT},
     OrgKind.TOWN: {OrgKind.GRASSROOTS, OrgKind.JOINT},
     OrgKind.GRASSROOTS: {OrgKind.GRASSROOTS},
@@ -66,7 +67,7 @@ class OrganizationForm(RecordForm):
         if node.pk is not None and kind and node.numchild:
             # A node being edited is in the user's subtree, and so are its children.
             children = Organization.objects.visible_to(self.user).filter(
-                path__startswith=node.path, depth=node.depth + 1
+                path__prefix=node.path, depth=node.depth + 1
             )
             stranded = {c.kind for c in children} - ALLOWED_CHILDREN.get(kind, set())
             if stranded:

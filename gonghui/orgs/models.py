@@ -24,6 +24,7 @@ def validate_uscc(value: str) -> None:
 
 
 class OrgKind(models.TextChoices):
+    PROVINCE = "province", _("省总工会")
     CITY = "city", _("市总工会")
     TOWN = "town", _("镇街总工会")
     GRASSROOTS = "grassroots", _("基层工会")

@@ -80,7 +80,7 @@ organizations = register(
             Related(
                 "下级组织",
                 "orgs",
-                lambda qs, org: qs.filter(path__startswith=org.path, depth=org.depth + 1),
+                lambda qs, org: qs.filter(path__prefix=org.path, depth=org.depth + 1),
                 lambda org: f"org={org.pk}",
             ),
             Related(

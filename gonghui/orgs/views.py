@@ -20,7 +20,7 @@ def _subtree_counts(queryset: Any, path_field: str, parent: Organization) -> dic
     """
     width = len(parent.path) + Organization.steplen
     rows = (
-        queryset.filter(**{f"{path_field}__startswith": parent.path})
+        queryset.filter(**{f"{path_field}__prefix": parent.path})
         .exclude(**{path_field: parent.path})
         .annotate(child=Substr(path_field, 1, width))
         .order_by()
@@ -32,7 +32,7 @@ def _subtree_counts(queryset: Any, path_field: str, parent: Organization) -> dic
 
 def children_rows(user: Any, parent: Organization) -> list[dict[str, Any]]:
     orgs = Organization.objects.visible_to(user)
-    children = list(orgs.filter(path__startswith=parent.path, depth=parent.depth + 1))
+    children = list(orgs.filter(path__prefix=parent.path, depth=parent.depth + 1))
     org_counts = _subtree_counts(orgs, "path", parent)
     enterprise_counts = _subtree_counts(Enterprise.objects.visible_to(user), "org_path", parent)
     return [

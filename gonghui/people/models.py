@@ -27,7 +27,8 @@ class Person(OrgOwned):
     """
 
     id_number = IdNumberField(_("身份证号"), unique=True)
-    name = models.CharField(_("姓名"), max_length=50)
+    # Indexed for the member list's name search (a prefix match, see gonghui.core.lookups).
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
     name_initials = models.CharField(_("姓名拼音首字母"), max_length=50, db_index=True, blank=True)
     id_tail = models.CharField(_("身份证号后四位"), max_length=4, db_index=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)

@@ -25,11 +25,12 @@ def person_search(prefix: str, value: str) -> Q:
     """One search box for a person: name, pinyin initials, ID-number tail or phone.
 
     Each form of query goes to an indexed column: `zs` to the initials, four characters of an
-    ID number to `id_tail`, a full number or phone to the exact column.
+    ID number to `id_tail`, a full number or phone to the exact column, a name to `name` (a
+    prefix match that the index serves: `gonghui.core.lookups`).
     """
     value = value.strip()
     if looks_like_initials(value):
-        return Q(**{f"{prefix}name_initials__startswith": value.lower()})
+        return Q(**{f"{prefix}name_initials__prefix": value.lower()})
     if DIGITS.match(value):
         value = value.upper()
         if len(value) == 18:
@@ -41,7 +42,7 @@ def person_search(prefix: str, value: str) -> Q:
         return Q(**{f"{prefix}id_number__endswith": value}) | Q(
             **{f"{prefix}mobile__endswith": value}
         )
-    return Q(**{f"{prefix}name__startswith": value})
+    return Q(**{f"{prefix}name__prefix": value})
 
 
 class PersonFilterSet(RecordFilterSet):

@@ -44,7 +44,15 @@ class Scope:
 
     def records(self, model: type[M]) -> models.QuerySet[M]:
         """The model's rows the user may see, within the organisation's subtree."""
-        return model.objects.visible_to(self.user).within(self.org.path)  # type: ignore[attr-defined,no-any-return]
+        from gonghui.core.models import user_scope_path
+
+        rows = model.objects.visible_to(self.user)  # type: ignore[attr-defined]
+        scope = user_scope_path(self.user)
+        if scope is not None and scope.startswith(self.org.path):
+            # The user's subtree already lies within the organisation's (a review of their own
+            # organisation, or of one above it): a second prefix test on every row adds nothing.
+            return rows  # type: ignore[no-any-return]
+        return rows.within(self.org.path)  # type: ignore[no-any-return]
 
     @property
     def range(self) -> tuple[date, date]:
@@ -107,6 +115,9 @@ def compute(
     The caller must have checked that `org` itself is visible to the user (views and the CLI
     fetch it through `visible_to`); an organisation outside the user's scope gives zeros here.
     """
+    from gonghui.core.dbrouter import replica_reads
+
     scope = Scope(org, period, user)
     chosen = [get(key) for key in keys] if keys is not None else registered()
-    return {item.key: item.compute(scope) for item in chosen}
+    with replica_reads():  # a no-op unless a read replica is configured (docs/scaling.md)
+        return {item.key: item.compute(scope) for item in chosen}

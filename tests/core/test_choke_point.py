@@ -34,6 +34,8 @@ EXCLUDED: dict[str, str] = {
     "migrations/": "schema history; runs under migrate, never for a user",
     "management/": "console commands run by an operator, outside any user's scope",
     "demo.py": "builds the demonstration federation from the CLI",
+    "gendata.py": "generates a benchmark province into an empty database from the CLI",
+    "benchadmin.py": "the benchmark's Django-admin peer, loaded only with GONGHUI_BENCH_ADMIN=1",
     "actions.py": "named workflows, called with objects the caller already fetched scoped",
     "models.py": "defines the managers and the choke point itself",
     "settings.py": "configuration",
