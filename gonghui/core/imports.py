@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 
 from gonghui.core import audit
+from gonghui.core.dates import DateParseError, parse_date
 from gonghui.core.models import AuditAction
 
 ERROR_COLUMN = "错误原因"
@@ -94,6 +95,10 @@ def cell_parser(
     parse.__name__ = getattr(check, "__name__", "parse")
     parse.__doc__ = check.__doc__
     return parse
+
+
+# Every date column of every template (入会日期, 成立日期, 换届日期 …): the same forms accepted.
+parse_day = cell_parser(parse_date, DateParseError)
 
 
 @dataclass

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from gonghui.core.dates import DateParseError, parse_date
 from gonghui.core.identifiers import IdentifierError, check_uscc
 from gonghui.core.imports import (
     CellError,
@@ -19,6 +18,7 @@ from gonghui.core.imports import (
     Row,
     WriteResult,
     cell_parser,
+    parse_day,
     text,
 )
 from gonghui.orgs.forms import ALLOWED_CHILDREN
@@ -35,8 +35,6 @@ def parse_kind(value: Any) -> str:
 
 
 parse_uscc = cell_parser(check_uscc, IdentifierError, as_text=True)
-# Any date column of these templates (成立日期, 换届日期).
-parse_founded = cell_parser(parse_date, DateParseError)
 
 
 class OrganizationImport(ImportSpec):
@@ -55,7 +53,7 @@ class OrganizationImport(ImportSpec):
                      choices=list(KINDS_BY_LABEL)),
         ImportColumn("上级组织编码", "parent", text, as_text=True,
                      note="除最上级组织外必填"),
-        ImportColumn("成立日期", "founded_on", parse_founded),
+        ImportColumn("成立日期", "founded_on", parse_day),
         ImportColumn("统一社会信用代码", "uscc", parse_uscc, as_text=True, width=22),
         ImportColumn("指导单位编码", "guided_by", text, as_text=True, note="选填"),
     )
@@ -192,7 +190,7 @@ class ElectionImport(ImportSpec):
     )
     columns = (
         ImportColumn("工会编码", "union", text, required=True, as_text=True),
-        ImportColumn("换届日期", "held_on", parse_founded, required=True, width=12,
+        ImportColumn("换届日期", "held_on", parse_day, required=True, width=12,
                      note="换届日期格式如 2018-05-01"),
         ImportColumn("届期(年)", "term_years", parse_term, required=True,
                      choices=[str(int(choice)) for choice in TermYears], width=10),

@@ -21,7 +21,6 @@ from gonghui.core.bulk import (
     insert_rows,
     select_in,
 )
-from gonghui.core.dates import DateParseError, parse_date
 from gonghui.core.identifiers import IdentifierError, check_id_number, check_mobile
 from gonghui.core.imports import (
     CACHE_LIMIT,
@@ -32,6 +31,7 @@ from gonghui.core.imports import (
     Row,
     WriteResult,
     cell_parser,
+    parse_day,
     text,
 )
 from gonghui.core.pinyin import initials
@@ -64,7 +64,6 @@ def parse_name(value: Any) -> str:
 
 parse_id_number = cell_parser(check_id_number, IdentifierError)
 parse_mobile = cell_parser(check_mobile, IdentifierError)
-parse_day = cell_parser(parse_date, DateParseError)
 
 
 def parse_yes_no(value: Any) -> bool:

@@ -5,7 +5,8 @@ import datetime
 import pytest
 
 from gonghui.core.imports import CellError, text
-from gonghui.orgs.imports import parse_founded, parse_uscc
+from gonghui.core.imports import parse_day as engine_parse_day
+from gonghui.orgs.imports import parse_uscc
 from gonghui.people.imports import parse_day, parse_id_number, parse_mobile, parse_name
 
 
@@ -60,7 +61,7 @@ def test_checker_errors_become_cell_errors_with_their_message() -> None:
     with pytest.raises(CellError):
         parse_day("2018-02-30")
     with pytest.raises(CellError):
-        parse_founded("明天")
+        engine_parse_day("明天")
     with pytest.raises(CellError, match="信用代码"):
         parse_uscc("91370285")
     assert parse_day("2018.5.1") == datetime.date(2018, 5, 1)
