@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 
 from gonghui.core import audit
+from gonghui.core.bulk import DirectWriter, bulk_session, write_behind
 from gonghui.core.dates import DateParseError, parse_date
 from gonghui.core.models import AuditAction
 
@@ -144,6 +145,9 @@ class ImportContext:
     all_or_nothing: bool = False
     warnings: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # a spec's state across chunks
+    # Where a spec's bulk inserts go. `run_import` sets a `WriteBehind` for its transaction
+    # (written on a second thread while the next chunk is parsed); outside it, at once.
+    writer: DirectWriter = field(default_factory=DirectWriter)
 
 
 @dataclass
@@ -323,6 +327,9 @@ def _is_blank(cells: list[Any]) -> bool:
 
 
 CHUNK = 20_000  # rows parsed, checked and written together: bounded memory at any file size
+# The first chunk is smaller, so that writing (on its own thread) starts early; the last ones
+# are too (`_next_chunk_size`).
+FIRST_CHUNK = 5_000
 
 
 def run_import(
@@ -336,71 +343,104 @@ def run_import(
     progress: ProgressCallback = _no_progress,
 ) -> ImportResult:
     """Import a workbook; see the module docstring for the steps."""
-    from gonghui.core.bulk import bulk_session
     from gonghui.core.uploads import check_upload, open_sheet
     from gonghui.core.workbooks import write_error_workbook
 
     started = time.perf_counter()
-    kind = check_upload(path, filename=filename or path.name)
-    context = ImportContext(user=user, all_or_nothing=all_or_nothing)
-    result = ImportResult(warnings=context.warnings)
-    bad: list[Row] = []
+    # The cyclic collector stays paused for the whole import (see `bulk_session`): switched
+    # back on while the last chunk's rows are still alive, it would walk them all once more.
+    with bulk_session():
+        kind = check_upload(path, filename=filename or path.name)
+        context = ImportContext(user=user, all_or_nothing=all_or_nothing)
+        result = ImportResult(warnings=context.warnings)
+        bad: list[Row] = []
 
-    total, rows_in = open_sheet(path, kind)
-    progress("read", 0, total)
-    top = list(islice(rows_in, 10))
-    layout = match_headers(top, spec, context)
-    numbered = enumerate(chain(top[layout.header_row + 1 :], rows_in), start=layout.header_row + 2)
-    try:
-        with bulk_session(), transaction.atomic():
-            while True:
-                # Rows are parsed as they are read, so reading (which may wait for the next
-                # part of a large sheet) and parsing interleave.
-                chunk: list[Row] = []
-                taken = 0
-                for n, cells in islice(numbered, CHUNK):
-                    taken += 1
-                    if not _is_blank(cells):
-                        chunk.append(parse_row(n, cells, layout))
-                if not taken:
-                    break
-                if not chunk:
-                    continue
-                spec.check(chunk, context)
-                good = [row for row in chunk if not row.errors]
-                bad.extend(row for row in chunk if row.errors)
-                result.read += len(chunk)
-                if good and not (all_or_nothing and bad):
-                    written = spec.write(good, context)
-                    result.created += written.created
-                    result.updated += written.updated
-                progress("import", chunk[-1].number, total)
-            if all_or_nothing and bad:
-                raise _RollBack
-    except _RollBack:
-        result.created = result.updated = 0
-        context.warnings.append(f"已选择“全部正确才导入”：有 {len(bad)} 行错误，未写入任何数据")
-    result.rejected = len(bad)
-    if bad:
+        total, rows_in = open_sheet(path, kind)
+        progress("read", 0, total)
+        top = list(islice(rows_in, 10))
+        layout = match_headers(top, spec, context)
+        numbered = enumerate(
+            chain(top[layout.header_row + 1 :], rows_in), start=layout.header_row + 2
+        )
         target = error_path or path.with_name(f"{path.stem}-errors.xlsx")
-        write_error_workbook(target, layout.headers, bad)
-        result.error_workbook = target
-    audit.record(
-        AuditAction.IMPORT,
-        user=user,
-        object_type=spec.slug,
-        changes={
-            "file": filename or path.name,
-            "read": result.read,
-            "created": result.created,
-            "updated": result.updated,
-            "rejected": result.rejected,
-            "all_or_nothing": all_or_nothing,
-        },
-    )
+
+        def report_errors() -> None:
+            result.rejected = len(bad)
+            if bad:
+                write_error_workbook(target, layout.headers, bad)
+                result.error_workbook = target
+
+        def audit_import() -> None:
+            audit.record(
+                AuditAction.IMPORT,
+                user=user,
+                object_type=spec.slug,
+                changes={
+                    "file": filename or path.name,
+                    "read": result.read,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "rejected": result.rejected,
+                    "all_or_nothing": all_or_nothing,
+                },
+            )
+
+        try:
+            with transaction.atomic(), write_behind() as writer:
+                context.writer = writer
+                size = FIRST_CHUNK
+                while True:
+                    # Rows are parsed as they are read, so reading (which may wait for the
+                    # next part of a large sheet) and parsing interleave.
+                    chunk: list[Row] = []
+                    taken = 0
+                    for n, cells in islice(numbered, size):
+                        taken += 1
+                        if not _is_blank(cells):
+                            chunk.append(parse_row(n, cells, layout))
+                    if not taken:
+                        break
+                    size = _next_chunk_size(total, n)
+                    if not chunk:
+                        continue
+                    spec.check(chunk, context)
+                    good = [row for row in chunk if not row.errors]
+                    bad.extend(row for row in chunk if row.errors)
+                    result.read += len(chunk)
+                    if good and not (all_or_nothing and bad):
+                        written = spec.write(good, context)
+                        result.created += written.created
+                        result.updated += written.updated
+                    progress("import", chunk[-1].number, total)
+                if all_or_nothing and bad:
+                    raise _RollBack
+                # While the writer finishes the last rows: the error workbook, and the audit
+                # row, which commits with the rows it describes.
+                report_errors()
+                audit_import()
+        except _RollBack:
+            result.created = result.updated = 0
+            context.warnings.append(
+                f"已选择“全部正确才导入”：有 {len(bad)} 行错误，未写入任何数据"
+            )
+            report_errors()
+            audit_import()
+        except BaseException:
+            # Nothing was written: no error workbook may suggest otherwise.
+            if result.error_workbook is not None:
+                result.error_workbook.unlink(missing_ok=True)
+            raise
     progress("done", total, total)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _next_chunk_size(total: int, last: int) -> int:
+    """CHUNK rows at a time, but smaller towards the end of a sheet whose size is known: the
+    writer's share of the last chunk is what is left to wait for once every row is parsed."""
+    if total <= 0:
+        return CHUNK
+    return max(FIRST_CHUNK, min(CHUNK, (total - last) // 2))
 
 
 def rows_to_reasons(rows: Iterable[Row]) -> Iterable[tuple[Row, str]]:

@@ -13,14 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from gonghui.core.bulk import (
-    LOOKUP_CHUNK,
-    allocate_ids,
-    chunked,
-    date_adapter,
-    insert_rows,
-    select_in,
-)
+from gonghui.core.bulk import LOOKUP_CHUNK, chunked, date_adapter, select_in
 from gonghui.core.identifiers import IdentifierError, check_id_number, check_mobile
 from gonghui.core.imports import (
     CACHE_LIMIT,
@@ -220,32 +213,28 @@ class MemberImport(ImportSpec):
 
     def write(self, rows: list[Row], context: ImportContext) -> WriteResult:
         result = WriteResult()
+        writer = context.writer
         new_people = [r for r in rows if r.values["person_id"] is None]
         existing = [r for r in rows if r.values["person_id"] is not None]
         # New people are inserted with their keys, so memberships need no query to learn them.
-        keys = allocate_ids(Person, len(new_people))
-        if keys is not None:
-            for row, key in zip(new_people, keys, strict=True):
-                row.values["person_id"] = key
+        for row, key in zip(new_people, writer.allocate_ids(Person, len(new_people)),
+                            strict=True):
+            row.values["person_id"] = key
         pinyin: dict[str, str] = context.cache.setdefault("initials", {})
         adapt_date = date_adapter()
-        insert_rows(
+        writer.insert(
             Person,
-            [*(["id"] if keys is not None else []),
-             "id_number", "name", "name_initials", "id_tail", "sex", "birth_date", "mobile",
-             "ethnicity", "education", "political_status", "employer_id", "employer_name",
-             "is_migrant", "org", "org_path"],
-            [self._person_tuple(r, pinyin, adapt_date, with_key=keys is not None)
-             for r in new_people],
+            ["id", "id_number", "name", "name_initials", "id_tail", "sex", "birth_date",
+             "mobile", "ethnicity", "education", "political_status", "employer_id",
+             "employer_name", "is_migrant", "org", "org_path"],
+            [self._person_tuple(r.values, pinyin, adapt_date) for r in new_people],
             dates_adapted=True,
         )
-        if keys is None:
-            numbers = [r.values["id"].number for r in new_people]
-            ids = dict(select_in(Person, ["id_number", "id"], "id_number", numbers))
-            for row in new_people:
-                row.values["person_id"] = ids[row.values["id"].number]
         result.created = len(new_people)
 
+        if existing:
+            # ORM updates below: the rows given to the writer so far come first.
+            writer.flush()
         self._update_people(existing)
         result.updated = len(existing)
 
@@ -268,7 +257,7 @@ class MemberImport(ImportSpec):
 
         starting = [r.values for r in rows if not r.values["current"] or "joined_by" in r.values]
         enrolment, active = str(JoinedBy.ENROLMENT), str(MembershipStatus.ACTIVE)
-        insert_rows(
+        writer.insert(
             Membership,
             ["person", "org", "org_path", "enrolled_on", "joined_by", "status", "card_number"],
             [
@@ -282,9 +271,9 @@ class MemberImport(ImportSpec):
 
     @staticmethod
     def _person_tuple(
-        row: Row, pinyin: dict[str, str], adapt_date: Callable[[Any], Any], *, with_key: bool
+        v: dict[str, Any], pinyin: dict[str, str], adapt_date: Callable[[Any], Any]
     ) -> tuple[Any, ...]:
-        v = row.values
+        """A new person's row for the INSERT, from a row's parsed values (runs per row)."""
         info = v["id"]
         name = v["name"]
         name_initials = pinyin.get(name)
@@ -295,14 +284,13 @@ class MemberImport(ImportSpec):
         employer_id = v.get("employer_id")
         union = v["union"]
         number = info.number
-        person = (
-            number, name, name_initials, number[-4:], info.sex,
+        return (
+            v["person_id"], number, name, name_initials, number[-4:], info.sex,
             adapt_date(info.birth_date), v.get("mobile") or "", v.get("ethnicity") or "",
             v.get("education") or "", v.get("political_status") or "", employer_id,
             "" if employer_id else (v.get("employer") or ""), bool(v.get("is_migrant")),
             union.id, union.path,
         )
-        return (v["person_id"], *person) if with_key else person
 
     @staticmethod
     def _update_people(rows: list[Row]) -> None:

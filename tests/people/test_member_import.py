@@ -428,6 +428,7 @@ def test_duplicate_id_within_the_file_names_the_first_row(federation, cadre, tmp
 
 def test_duplicate_across_chunks_is_still_a_duplicate(federation, cadre, tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "CHUNK", 2)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 2)
     path = write_book(tmp_path / "roll.xlsx", [
         member(1), member(2), member(3), member(4, {"身份证号": new_id(1)}),
     ])
@@ -640,6 +641,7 @@ def test_all_or_nothing_with_one_bad_row_writes_nothing(federation, cadre, tmp_p
 
 def test_all_or_nothing_undoes_chunks_already_written(federation, cadre, tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "CHUNK", 2)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 2)
     path = write_book(tmp_path / "roll.xlsx", [
         member(1), member(2), member(3), member(4), member(5, {"入会日期": "明天"}),
     ])
@@ -757,6 +759,7 @@ class CrashingImport(MemberImport):
 def test_an_import_killed_half_way_leaves_nothing_of_the_file(federation, cadre, tmp_path,
                                                                 monkeypatch):
     monkeypatch.setattr(engine, "CHUNK", 3)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 3)
     p = federation.person_a
     rows = [member(n) for n in range(1, 7)]
     rows[1] = member(2, {"姓名": p.name, "身份证号": p.id_number, "所属工会编码": "A-2",
@@ -786,26 +789,69 @@ def test_a_crash_between_people_and_memberships_leaves_no_people(federation, cad
                                                                  monkeypatch):
     from gonghui.core import bulk
 
-    real = bulk.insert_rows
+    real = bulk.prepare_insert
     calls = []
 
-    def insert_then_die(*args: Any, **kwargs: Any) -> int:
+    def prepare_then_die(*args: Any, **kwargs: Any) -> Any:
         calls.append(args[0])
         if len(calls) == 2:
             raise RuntimeError("进程被终止")
         return real(*args, **kwargs)
 
-    import gonghui.people.imports as member_imports
-
-    monkeypatch.setattr(member_imports, "insert_rows", insert_then_die, raising=False)
-    monkeypatch.setattr(bulk, "insert_rows", insert_then_die)
+    monkeypatch.setattr(bulk, "prepare_insert", prepare_then_die)
     path = write_book(tmp_path / "roll.xlsx", [member(1), member(2)])
     persons = Person.objects.count()
     with pytest.raises(RuntimeError):
         import_as(cadre, path)
-    assert calls[0] is Person  # people were inserted, then the crash came
+    assert calls[0] is Person  # people were given to the writer, then the crash came
     assert Person.objects.count() == persons
     assert not Membership.objects.filter(person__id_number=new_id(1)).exists()
+
+
+def test_a_failed_write_leaves_nothing_and_no_error_workbook(federation, cadre, tmp_path,
+                                                              monkeypatch):
+    """The database refuses a batch half way through the file (on SQLite, on the writer's
+    thread): the import fails with that error, nothing of the file is kept, and no error
+    workbook is left to suggest that the good rows went in."""
+    from django.db import DatabaseError
+
+    from gonghui.core import bulk
+
+    monkeypatch.setattr(engine, "CHUNK", 2)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 2)
+    batches = []
+
+    def refuse_the_third(table: str) -> None:
+        batches.append(table)
+        if len(batches) == 3:
+            raise DatabaseError("磁盘已满")
+
+    real_write, real_insert = bulk.WriteBehind._write, bulk.insert_rows
+
+    def write(self: Any, raw: Any, batch: bulk.PreparedInsert) -> None:
+        refuse_the_third(batch.table)
+        real_write(self, raw, batch)
+
+    def insert(model: Any, fields: Any, rows: Any, **kwargs: Any) -> int:
+        refuse_the_third(model._meta.db_table)
+        return real_insert(model, fields, rows, **kwargs)
+
+    monkeypatch.setattr(bulk.WriteBehind, "_write", write)
+    monkeypatch.setattr(bulk, "insert_rows", insert)
+    rows = [member(n) for n in range(1, 6)]
+    rows[4] = member(5, {"入会日期": "明天"})
+    path = write_book(tmp_path / "roll.xlsx", rows)
+    persons, memberships = Person.objects.count(), Membership.objects.count()
+    audits = AuditEntry.objects.filter(action=AuditAction.IMPORT).count()
+
+    with pytest.raises(DatabaseError, match="磁盘已满"):
+        import_as(cadre, path)
+
+    assert len(batches) >= 3
+    assert Person.objects.count() == persons
+    assert Membership.objects.count() == memberships
+    assert not (tmp_path / "roll-errors.xlsx").exists()
+    assert AuditEntry.objects.filter(action=AuditAction.IMPORT).count() == audits
 
 
 # --- hostile files -----------------------------------------------------------------------------
