@@ -125,8 +125,14 @@ def insert_rows(
     """INSERT rows (tuples in `fields` order) into `model`'s table now; returns the row count.
     See `prepare_insert` for the time stamps and dates."""
     batch = prepare_insert(model, fields, rows, dates_adapted=dates_adapted)
+    write_batch(batch)
+    return len(batch.rows)
+
+
+def write_batch(batch: PreparedInsert) -> None:
+    """INSERT a prepared batch now, through this thread's connection."""
     if not batch.rows:
-        return 0
+        return
     table, columns = batch.quoted()
     if connection.vendor == "postgresql":
         # COPY is PostgreSQL's own bulk load: the same rows, constraints, indexes and
@@ -139,13 +145,12 @@ def insert_rows(
             write_row = copy.write_row
             for row in batch.full_rows():
                 write_row(row)
-        return len(batch.rows)
+        return
     placeholders = ", ".join(["%s"] * len(batch.columns))
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", batch.full_rows()
         )
-    return len(batch.rows)
 
 
 def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -285,7 +290,14 @@ class DirectWriter:
         *,
         dates_adapted: bool = False,
     ) -> int:
-        return insert_rows(model, fields, rows, dates_adapted=dates_adapted)
+        """Write rows for `model` (see `prepare_insert`); returns how many."""
+        batch = prepare_insert(model, fields, rows, dates_adapted=dates_adapted)
+        if batch.rows:
+            self.submit(batch)
+        return len(batch.rows)
+
+    def submit(self, batch: PreparedInsert) -> None:
+        write_batch(batch)
 
     def allocate_ids(self, model: type[models.Model], count: int) -> list[int]:
         return allocate_ids(model, count)
@@ -329,23 +341,12 @@ class WriteBehind(DirectWriter):
 
     # The caller's side.
 
-    def insert(
-        self,
-        model: type[models.Model],
-        fields: Sequence[str],
-        rows: Iterable[Sequence[Any]],
-        *,
-        dates_adapted: bool = False,
-    ) -> int:
-        """Queue rows for `model` (see `prepare_insert`); returns how many were queued."""
+    def submit(self, batch: PreparedInsert) -> None:
+        """Queue the batch (waiting while the queue is full)."""
         self.raise_error()
-        batch = prepare_insert(model, fields, rows, dates_adapted=dates_adapted)
-        if not batch.rows:
-            return 0
         if self._thread is None:
             self._start()
         self._batches.put(batch)
-        return len(batch.rows)
 
     def allocate_ids(self, model: type[models.Model], count: int) -> list[int]:
         """`allocate_ids`, knowing the keys of rows still in the queue: on SQLite the largest

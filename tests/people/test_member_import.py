@@ -826,18 +826,18 @@ def test_a_failed_write_leaves_nothing_and_no_error_workbook(federation, cadre, 
         if len(batches) == 3:
             raise DatabaseError("磁盘已满")
 
-    real_write, real_insert = bulk.WriteBehind._write, bulk.insert_rows
+    real_write, real_write_batch = bulk.WriteBehind._write, bulk.write_batch
 
-    def write(self: Any, raw: Any, batch: bulk.PreparedInsert) -> None:
+    def write(self: Any, raw: Any, batch: bulk.PreparedInsert) -> None:  # SQLite: the thread
         refuse_the_third(batch.table)
         real_write(self, raw, batch)
 
-    def insert(model: Any, fields: Any, rows: Any, **kwargs: Any) -> int:
-        refuse_the_third(model._meta.db_table)
-        return real_insert(model, fields, rows, **kwargs)
+    def write_batch(batch: bulk.PreparedInsert) -> None:  # PostgreSQL: at once
+        refuse_the_third(batch.table)
+        real_write_batch(batch)
 
     monkeypatch.setattr(bulk.WriteBehind, "_write", write)
-    monkeypatch.setattr(bulk, "insert_rows", insert)
+    monkeypatch.setattr(bulk, "write_batch", write_batch)
     rows = [member(n) for n in range(1, 6)]
     rows[4] = member(5, {"入会日期": "明天"})
     path = write_book(tmp_path / "roll.xlsx", rows)
