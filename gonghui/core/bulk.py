@@ -124,9 +124,7 @@ def insert_rows(
 ) -> int:
     """INSERT rows (tuples in `fields` order) into `model`'s table now; returns the row count.
     See `prepare_insert` for the time stamps and dates."""
-    batch = prepare_insert(model, fields, rows, dates_adapted=dates_adapted)
-    write_batch(batch)
-    return len(batch.rows)
+    return DirectWriter().insert(model, fields, rows, dates_adapted=dates_adapted)
 
 
 def write_batch(batch: PreparedInsert) -> None:
