@@ -27,7 +27,7 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 
 from gonghui.accounts.roles import SECOND_FACTOR_ROLES, Role, role_permissions
-from gonghui.core.registry import registry
+from gonghui.core.records.registry import registry
 from gonghui.orgs.models import Enterprise, Organization
 from gonghui.reports.models import Review
 from tests.conftest import PERSONAS, SENTINEL_A, SENTINEL_B, Federation
