@@ -352,3 +352,12 @@ MIDDLEWARE.insert(
 OTP_TOTP_ISSUER = "工会工作平台"
 # A device that keeps failing slows down (django-otp's throttling doubles the wait each time).
 OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Attachments and photos (gonghui/core/attachments/): kept under var/, which no URL maps; served
+# only by the scoped attachment views. One file at most this many bytes.
+GONGHUI_ATTACHMENT_ROOT = Path(
+    os.environ.get("GONGHUI_ATTACHMENT_ROOT", VAR_DIR / "attachments")
+)
+GONGHUI_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("GONGHUI_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024))
+)

@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.db import models
 
+from gonghui.core.attachments.kinds import AttachmentKind
 from gonghui.core.imports.spec import ImportSpec
 from gonghui.core.records.filters import RecordFilterSet, build_filterset
 from gonghui.core.records.forms import RecordForm
@@ -87,6 +88,9 @@ class RecordType:
     # (elections, workers' homes) stay out: the organisations' group already finds the union,
     # and every group searched costs the page a query.
     in_search: bool = True
+    # The kinds of files the record carries (照片, 会议纪要 …): gallery and file list on the
+    # detail page, upload and download URLs, `required_attachment` rules (core/attachments/).
+    attachments: Sequence[AttachmentKind] = ()
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         # Pickled as its slug (it holds lookups that do not pickle): the home page's figures,
@@ -137,6 +141,9 @@ class RecordType:
         # Bookkeeping timestamps read last: a cadre opens a record for its content.
         return sorted(fields, key=lambda f: f.name in {"created_at", "updated_at"})
 
+    def attachment_kind(self, code: str) -> AttachmentKind | None:
+        return next((kind for kind in self.attachments if kind.code == code), None)
+
     def base_queryset(self, user: Any) -> models.QuerySet[Any]:
         """The one starting point of every query served to a user: their subtree."""
         return self.model.objects.visible_to(user)  # type: ignore[attr-defined,no-any-return]
@@ -153,6 +160,11 @@ class Registry:
         if record.slug in self._types:
             raise ValueError(f"record type {record.slug!r} registered twice")
         self._types[record.slug] = record
+        if record.attachments:
+            # Imported here: the attachment model loads with the app registry, after this module.
+            from gonghui.core.attachments.models import follow_parents
+
+            follow_parents(record.model)
         return record
 
     def __iter__(self) -> Iterator[RecordType]:
