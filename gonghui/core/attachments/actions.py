@@ -59,7 +59,7 @@ def attach(
         with transaction.atomic():
             # The record's row is locked while its attachments are counted, so two uploads at
             # once cannot both take the last place (SQLite's writers queue anyway).
-            type(parent)._base_manager.select_for_update().filter(pk=parent.pk).exists()
+            list(type(parent)._base_manager.select_for_update().filter(pk=parent.pk).values("pk"))
             if existing.count() >= kind.max_count:
                 raise _full(kind)
             attachment = Attachment(
