@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "gonghui.orgs",
     "gonghui.people",
     "gonghui.reports",
+    "gonghui.activities",
     "gonghui.demo",
     "gonghui.api",
     "django.contrib.auth",

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
+from gonghui.activities.models import Activity, ActivityUnit, Participant
 from gonghui.core.imports.models import ImportJob
 from gonghui.core.text.identifiers import make_id_number, make_uscc
 from gonghui.orgs.models import (
@@ -66,16 +67,32 @@ class Federation:
     election_b: Election
     home_a: WorkersHome
     home_b: WorkersHome
+    activity_a: Activity
+    activity_b: Activity
+    participant_a: Participant
+    participant_b: Participant
+    activity_unit_a: ActivityUnit
+    activity_unit_b: ActivityUnit
 
     def branch_objects(self, branch: str) -> dict[str, Any]:
         """The sentinel record of each registered record type in a branch ('a' or 'b')."""
         if branch == "a":
             return {"orgs": self.union_a1, "enterprises": self.enterprise_a,
                     "people": self.person_a, "members": self.member_a, "cards": self.card_a,
-                    "elections": self.election_a, "homes": self.home_a}
+                    "elections": self.election_a, "homes": self.home_a,
+                    "activities": self.activity_a}
         return {"orgs": self.union_b1, "enterprises": self.enterprise_b,
                 "people": self.person_b, "members": self.member_b, "cards": self.card_b,
-                "elections": self.election_b, "homes": self.home_b}
+                "elections": self.election_b, "homes": self.home_b,
+                "activities": self.activity_b}
+
+    def branch_objects_with_children(self, branch: str) -> dict[str, Any]:
+        """The sentinel records, and the sentinel child rows keyed `<parent slug>/<child slug>`."""
+        objects = self.branch_objects(branch)
+        a = branch == "a"
+        objects["activities/participants"] = self.participant_a if a else self.participant_b
+        objects["activities/units"] = self.activity_unit_a if a else self.activity_unit_b
+        return objects
 
 
 def _org(
@@ -162,7 +179,23 @@ def federation(db: Any) -> Federation:
         homes[branch] = WorkersHome(union=union, level=HomeLevel.COUNTY, year=2017,
                                     awarded_on=datetime.date(2018, 3, 5), has_venue=True)
         homes[branch].save()
+    # One activity per branch, organised by its union, with a named participant and a unit.
+    activity_rows = {}
+    for branch, sentinel, union, member in (
+        ("a", SENTINEL_A, union_a1, member_a),
+        ("b", SENTINEL_B, union_b1, member_b),
+    ):
+        activity = Activity(org=union, kind="symposium", title=f"{sentinel}职工座谈会",
+                            start_date=datetime.date(2018, 4, 20), places=f"{sentinel}会议室")
+        activity.save()
+        participant = Participant.objects.create(activity=activity, person=member.person,
+                                                 unit_name=f"{sentinel}机械厂")
+        unit = ActivityUnit.objects.create(activity=activity, unit_name=f"{sentinel}送达单位")
+        activity_rows[branch] = (activity, participant, unit)
     return Federation(
+        activity_a=activity_rows["a"][0], activity_b=activity_rows["b"][0],
+        participant_a=activity_rows["a"][1], participant_b=activity_rows["b"][1],
+        activity_unit_a=activity_rows["a"][2], activity_unit_b=activity_rows["b"][2],
         city=city,
         town_a=town_a,
         town_b=town_b,
