@@ -40,7 +40,7 @@ class ParticipantForm(RecordForm):
             self.fields["id_number"].help_text = _("留空则保持原参与人不变")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         raw_id = (data.get("id_number") or "").strip()
         name = "".join((data.get("name") or "").split())
         headcount = data.get("headcount")
@@ -69,11 +69,9 @@ class ParticipantForm(RecordForm):
             self.add_error("headcount", _("具名参与人不填人数；不具名的请另起一行只填人数"))
         if self.person is None and not headcount:
             self.add_error(None, _("请填写身份证号（具名参与人）或人数（不具名的人数）"))
-        return data
-
-    def _post_clean(self) -> None:
+        # A person new to the index is written by `save`, with the row.
         self.instance.person = self.person if self.person and self.person.pk else None
-        super()._post_clean()
+        return data
 
     def save(self, commit: bool = True) -> Any:
         # Runs inside the view's transaction: a new person and the row are written together.

@@ -22,7 +22,7 @@ from gonghui.core.tenancy.models import OrgOwned, ScopedQuerySet, TimeStamped
 ZERO = Decimal("0.00")
 
 
-def money_field(label: str) -> models.DecimalField:  # type: ignore[type-arg]
+def money_field(label: Any) -> models.DecimalField:  # type: ignore[type-arg]
     return models.DecimalField(
         label, max_digits=14, decimal_places=2, default=ZERO,
         validators=[MinValueValidator(ZERO)],

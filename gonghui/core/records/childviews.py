@@ -159,6 +159,7 @@ class ChildDeleteView(ChildView):
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         row = self.row
+        assert row is not None  # the URL takes the row's id
         try:
             with transaction.atomic():
                 before = audit.snapshot(row)
@@ -180,6 +181,11 @@ class ChildImportView(ChildView):
 
     action = "change"
 
+    @property
+    def user(self) -> Any:
+        # Behind the login middleware: an account.
+        return self.request.user
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         from gonghui.core.imports.views import UploadForm
 
@@ -195,7 +201,7 @@ class ChildImportView(ChildView):
         upload = form.cleaned_data["file"]
         job = ImportJob(
             record_slug=import_slug(self.child, self.object),
-            user=request.user,
+            user=self.user,
             filename=Path(upload.name).name[:255],
             all_or_nothing=form.cleaned_data["all_or_nothing"],
         )
@@ -213,7 +219,7 @@ class ChildImportView(ChildView):
 
     def page(self, form: Any, status: int = 200) -> HttpResponse:
         jobs = ImportJob.objects.filter(
-            user=self.request.user, record_slug=import_slug(self.child, self.object)
+            user=self.user, record_slug=import_slug(self.child, self.object)
         )[:10]
         return render(
             self.request,
