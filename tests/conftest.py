@@ -37,6 +37,7 @@ from gonghui.orgs.models import (
 )
 from gonghui.people import actions as people_actions
 from gonghui.people.models import BenefitCard, Membership, Person
+from tests.apps.kitkinds.models import TraineeScore
 
 SENTINEL_A = "哨兵甲"
 SENTINEL_B = "哨兵乙"
@@ -73,6 +74,8 @@ class Federation:
     participant_b: Participant
     activity_unit_a: ActivityUnit
     activity_unit_b: ActivityUnit
+    score_a: TraineeScore
+    score_b: TraineeScore
 
     def branch_objects(self, branch: str) -> dict[str, Any]:
         """The sentinel record of each registered record type in a branch ('a' or 'b')."""
@@ -92,6 +95,7 @@ class Federation:
         a = branch == "a"
         objects["activities/participants"] = self.participant_a if a else self.participant_b
         objects["activities/units"] = self.activity_unit_a if a else self.activity_unit_b
+        objects["activities/scores"] = self.score_a if a else self.score_b
         return objects
 
 
@@ -191,11 +195,13 @@ def federation(db: Any) -> Federation:
         participant = Participant.objects.create(activity=activity, person=member.person,
                                                  unit_name=f"{sentinel}机械厂")
         unit = ActivityUnit.objects.create(activity=activity, unit_name=f"{sentinel}送达单位")
-        activity_rows[branch] = (activity, participant, unit)
+        score = TraineeScore.objects.create(activity=activity, trainee=f"{sentinel}学员", score=90)
+        activity_rows[branch] = (activity, participant, unit, score)
     return Federation(
         activity_a=activity_rows["a"][0], activity_b=activity_rows["b"][0],
         participant_a=activity_rows["a"][1], participant_b=activity_rows["b"][1],
         activity_unit_a=activity_rows["a"][2], activity_unit_b=activity_rows["b"][2],
+        score_a=activity_rows["a"][3], score_b=activity_rows["b"][3],
         city=city,
         town_a=town_a,
         town_b=town_b,

@@ -83,6 +83,23 @@ def test_the_kind_is_chosen_not_typed(federation, login) -> None:
 
 
 @pytest.mark.django_db
+def test_an_app_adds_its_own_child_rows_to_the_activity(federation, login) -> None:
+    from tests.apps.kitkinds.models import TraineeScore
+
+    client = login("town_a_cadre")
+    activity = federation.activity_a
+    create = reverse("activities-scores-create", args=[activity.pk])
+    assert client.post(create, {"trainee": "赵学员", "score": "81.5"}).status_code == 302
+    assert TraineeScore.objects.filter(activity=activity).count() == 2  # and the sentinel's
+    page = client.get(reverse("activities-detail", args=[activity.pk])).content.decode()
+    assert "学员成绩（2）" in page and "平均成绩 85.75" in page
+    # Declared not to be exported: the export has no sheet for it.
+    response = client.get(reverse("activities-export"))
+    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    assert "学员成绩" not in book.sheet_names
+
+
+@pytest.mark.django_db
 def test_an_activity_cannot_end_before_it_starts(federation, login) -> None:
     response = login("town_a_cadre").post(reverse("activities-create"), {
         "kind": "meeting", "title": "倒序", "org": federation.union_a1.pk,
