@@ -190,3 +190,18 @@ def test_the_export_carries_the_children_of_the_filter(federation, login):
     empty = login("town_a_cadre").get(reverse("activities-export"), {"q": "没有这个活动"})
     book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(empty.streaming_content)))
     assert book.get_sheet_by_name("参与人员").to_python()[1:] == []
+
+
+def test_a_unit_links_only_an_enterprise_the_user_sees(federation, login):
+    client = login("town_a_cadre")
+    activity = federation.activity_a
+    create = url("create", activity, child="units")
+    own, other = federation.enterprise_a, federation.enterprise_b
+    for typed in (own.uscc, other.name):
+        response = client.post(create, {"unit": typed, "amount": "0", "goods_value": "0"})
+        assert response.status_code == 302
+    linked = ActivityUnit.objects.get(activity=activity, enterprise=own)
+    assert linked.unit_name == own.name
+    # Another town's enterprise is not linked: what was typed is kept as a name, nothing more.
+    free = ActivityUnit.objects.get(activity=activity, unit_name=other.name)
+    assert free.enterprise_id is None
