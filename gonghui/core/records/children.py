@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
+from django.db.models import Count
 
 from gonghui.core.imports.spec import ImportSpec
 from gonghui.core.records.forms import RecordForm
@@ -135,13 +136,18 @@ class ChildRows:
         return aggregate(self.rows_of(parent).order_by(), self.aggregates)
 
 
+ROWS = "_rows"
+
+
 def child_block(child: ChildRows, parent: Any, user: Any) -> dict[str, Any]:
     """What the inline table on the parent's page shows: the first rows, how many there are,
     the declared aggregates (masked values: the parent's page is read by many)."""
     rows = child.rows_of(parent)
     shown = list(rows[: child.inline_limit])
-    total = len(shown) if len(shown) < child.inline_limit else rows.count()
-    totals = child.totals(parent)
+    # The number of rows comes with the aggregates, in their query: two queries per block
+    # however many rows there are.
+    totals = aggregate(rows.order_by(), [*child.aggregates, Aggregate(ROWS, "", Count("pk"))])
+    total = int(totals.pop(ROWS))
     return {
         "child": child,
         "parent": parent,
