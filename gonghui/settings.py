@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "gonghui.orgs",
     "gonghui.people",
     "gonghui.reports",
+    "gonghui.activities",
     "gonghui.demo",
     "gonghui.api",
     "django.contrib.auth",
@@ -90,6 +92,10 @@ INSTALLED_APPS = [
 # Sample apps that exercise the framework's kit (workflows, child rows, attachments, imports) in
 # tests, each a small workstream of its own under tests/apps/; installed for the test suite only.
 if GONGHUI_ENV == "test":
+    # Imported as `tests.apps.<name>`: the project root must be importable whatever started
+    # Django (pytest, the `gonghui` console script, a subprocess).
+    if str(BASE_DIR) not in sys.path:
+        sys.path.append(str(BASE_DIR))
     INSTALLED_APPS += sorted(
         f"tests.apps.{apps_py.parent.name}"
         for apps_py in (BASE_DIR / "tests" / "apps").glob("*/apps.py")

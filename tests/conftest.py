@@ -25,6 +25,7 @@ from PIL import Image
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
+from gonghui.activities.models import Activity, ActivityUnit, Participant
 from gonghui.core.attachments import actions as attachment_actions
 from gonghui.core.attachments.models import Attachment
 from gonghui.core.imports.models import ImportJob
@@ -42,6 +43,7 @@ from gonghui.orgs.models import (
 )
 from gonghui.people import actions as people_actions
 from gonghui.people.models import BenefitCard, Membership, Person
+from tests.apps.kitkinds.models import TraineeScore
 
 SENTINEL_A = "哨兵甲"
 SENTINEL_B = "哨兵乙"
@@ -72,6 +74,14 @@ class Federation:
     election_b: Election
     home_a: WorkersHome
     home_b: WorkersHome
+    activity_a: Activity
+    activity_b: Activity
+    participant_a: Participant
+    participant_b: Participant
+    activity_unit_a: ActivityUnit
+    activity_unit_b: ActivityUnit
+    score_a: TraineeScore
+    score_b: TraineeScore
     # {branch: {record slug: a sentinel attachment}} for every record type declaring attachments
     attachments: dict[str, dict[str, Attachment]] = field(default_factory=dict)
 
@@ -80,10 +90,21 @@ class Federation:
         if branch == "a":
             return {"orgs": self.union_a1, "enterprises": self.enterprise_a,
                     "people": self.person_a, "members": self.member_a, "cards": self.card_a,
-                    "elections": self.election_a, "homes": self.home_a}
+                    "elections": self.election_a, "homes": self.home_a,
+                    "activities": self.activity_a}
         return {"orgs": self.union_b1, "enterprises": self.enterprise_b,
                 "people": self.person_b, "members": self.member_b, "cards": self.card_b,
-                "elections": self.election_b, "homes": self.home_b}
+                "elections": self.election_b, "homes": self.home_b,
+                "activities": self.activity_b}
+
+    def branch_objects_with_children(self, branch: str) -> dict[str, Any]:
+        """The sentinel records, and the sentinel child rows keyed `<parent slug>/<child slug>`."""
+        objects = self.branch_objects(branch)
+        a = branch == "a"
+        objects["activities/participants"] = self.participant_a if a else self.participant_b
+        objects["activities/units"] = self.activity_unit_a if a else self.activity_unit_b
+        objects["activities/scores"] = self.score_a if a else self.score_b
+        return objects
 
     def branch_attachments(self, branch: str) -> dict[str, Attachment]:
         """The sentinel attachment of each record type that declares attachments, per branch."""
@@ -174,7 +195,25 @@ def federation(db: Any) -> Federation:
         homes[branch] = WorkersHome(union=union, level=HomeLevel.COUNTY, year=2017,
                                     awarded_on=datetime.date(2018, 3, 5), has_venue=True)
         homes[branch].save()
+    # One activity per branch, organised by its union, with a named participant and a unit.
+    activity_rows = {}
+    for branch, sentinel, union, member in (
+        ("a", SENTINEL_A, union_a1, member_a),
+        ("b", SENTINEL_B, union_b1, member_b),
+    ):
+        activity = Activity(org=union, kind="symposium", title=f"{sentinel}职工座谈会",
+                            start_date=datetime.date(2018, 4, 20), places=f"{sentinel}会议室")
+        activity.save()
+        participant = Participant.objects.create(activity=activity, person=member.person,
+                                                 unit_name=f"{sentinel}机械厂")
+        unit = ActivityUnit.objects.create(activity=activity, unit_name=f"{sentinel}送达单位")
+        score = TraineeScore.objects.create(activity=activity, trainee=f"{sentinel}学员", score=90)
+        activity_rows[branch] = (activity, participant, unit, score)
     fed = Federation(
+        activity_a=activity_rows["a"][0], activity_b=activity_rows["b"][0],
+        participant_a=activity_rows["a"][1], participant_b=activity_rows["b"][1],
+        activity_unit_a=activity_rows["a"][2], activity_unit_b=activity_rows["b"][2],
+        score_a=activity_rows["a"][3], score_b=activity_rows["b"][3],
         city=city,
         town_a=town_a,
         town_b=town_b,

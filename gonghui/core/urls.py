@@ -5,7 +5,7 @@ from django.urls import URLPattern, path
 from gonghui.core.attachments import views as attachmentviews
 from gonghui.core.audit import views as auditlog
 from gonghui.core.imports import views as importviews
-from gonghui.core.records import views
+from gonghui.core.records import childviews, views
 from gonghui.core.records.registry import RecordType, registry
 
 VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
@@ -47,14 +47,37 @@ ATTACHMENT_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
     ),
 ]
 
+# Child rows live under their parent: `<parent slug>/<pk>/<child slug>/<route>`.
+CHILD_VIEWS: list[tuple[str, str, type[childviews.ChildView]]] = [
+    ("", "rows", childviews.ChildRowsView),
+    ("new/", "create", childviews.ChildEditView),
+    ("<int:child_pk>/edit/", "update", childviews.ChildEditView),
+    ("<int:child_pk>/delete/", "delete", childviews.ChildDeleteView),
+]
+CHILD_IMPORT_VIEWS: list[tuple[str, str, type[childviews.ChildView]]] = [
+    ("import/", "import", childviews.ChildImportView),
+    ("import/template/", "import-template", childviews.ChildImportTemplateView),
+]
+
 
 def record_urls(record: RecordType) -> list[URLPattern]:
     routes = VIEWS + (IMPORT_VIEWS if record.import_spec is not None else [])
     routes += ATTACHMENT_VIEWS if record.attachments else []
-    return [
+    patterns = [
         path(f"{record.slug}/{route}", view.as_view(record_type=record), name=record.url_name(name))
         for route, name, view in routes
     ]
+    for child in record.children:
+        child_routes = CHILD_VIEWS + (CHILD_IMPORT_VIEWS if child.import_spec is not None else [])
+        patterns += [
+            path(
+                f"{record.slug}/<int:pk>/{child.slug}/{route}",
+                view.as_view(record_type=record, child=child),
+                name=child.url_name(name),
+            )
+            for route, name, view in child_routes
+        ]
+    return patterns
 
 
 urlpatterns = [

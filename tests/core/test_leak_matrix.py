@@ -69,6 +69,18 @@ ATTACHMENT_VIEWS = {
 }
 # The views about one attachment: requested with the sentinel attachments of each branch.
 ONE_ATTACHMENT_VIEWS = ATTACHMENT_VIEWS - {"attachments"}
+# Child rows under their parent (gonghui/core/urls.py CHILD_VIEWS): `<parent>-<child>-<view>`.
+CHILD_VIEWS: dict[str, frozenset[str]] = {
+    "rows": frozenset({"pk"}),
+    "create": frozenset({"pk"}),
+    "update": frozenset({"pk", "child_pk"}),
+    "delete": frozenset({"pk", "child_pk"}),
+    # Only for child rows that declare an import spec (a sign-in sheet into an activity).
+    "import": frozenset({"pk"}),
+    "import-template": frozenset({"pk"}),
+}
+# The parent's permission each child view needs: rows are part of their parent.
+CHILD_VIEW_ACTION = {"rows": "view"} | {v: "change" for v in CHILD_VIEWS if v != "rows"}
 UUID_PAGES = {"import-job", "import-job-errors"}
 RECORD_VIEW_ACTION = {
     "import": "add",
@@ -131,6 +143,7 @@ class Endpoint:
     kind: str  # "record", "api" or "page"
     view: str  # record and API: list, detail, ...; page: its URL name
     slug: str = ""
+    child: str = ""  # child rows: the child's slug under the parent record type `slug`
 
     @property
     def takes_pk(self) -> bool:
@@ -186,6 +199,10 @@ def classify(pattern: URLPattern, route: str, params: frozenset[str]) -> Endpoin
         for view, needs in API_VIEWS.items():
             if name == f"api-{record.slug}-{view}" and params - {"format"} == needs:
                 return Endpoint(name, route, params, "api", view, record.slug)
+        for child in record.children:
+            for view, needs in CHILD_VIEWS.items():
+                if name == child.url_name(view) and params == needs:
+                    return Endpoint(name, route, params, "child", view, record.slug, child.slug)
     if name in PAGES and params == PAGES[name]:
         return Endpoint(name, route, params, "page", name)
     return None
@@ -218,6 +235,11 @@ def url_for(endpoint: Endpoint, obj: Any = None, *, pk: int | None = None) -> st
         kwargs["pk"] = pk if pk is not None else obj.pk
         if endpoint.name in UUID_PAGES and isinstance(kwargs["pk"], int):
             kwargs["pk"] = uuid.UUID(int=kwargs["pk"])  # a made-up id of the right shape
+    if "child_pk" in endpoint.params:
+        # A child row's URL names its parent and the row.
+        child = registry[endpoint.slug].child(endpoint.child)
+        kwargs["child_pk"] = kwargs["pk"]
+        kwargs["pk"] = pk if pk is not None else getattr(obj, f"{child.parent_field}_id")
     if "format" in endpoint.params:
         kwargs["format"] = "json"
     return reverse(endpoint.name, kwargs=kwargs)
@@ -232,6 +254,15 @@ def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
             "(tests/conftest.py plants one for every such type: plant_attachments)"
         )
         return [attachments[endpoint.slug]]
+    if endpoint.kind == "child":
+        objects = fed.branch_objects_with_children(branch)
+        row = "child_pk" in endpoint.params
+        key = f"{endpoint.slug}/{endpoint.child}" if row else endpoint.slug
+        assert key in objects, (
+            f"child rows {key!r} have no sentinel row: add one to "
+            "Federation.branch_objects_with_children in tests/conftest.py"
+        )
+        return [objects[key]]
     if endpoint.kind in {"record", "api"}:
         objects = fed.branch_objects(branch)
         assert endpoint.slug in objects, (
@@ -323,6 +354,16 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
         return {405}  # Django 5 logs out on POST only
     if endpoint.name in {"password_change", "password_change_done"}:
         return {200}  # every account may change its own password
+    if endpoint.kind == "child":
+        # Scope through the parent first, then the parent's permission for the view.
+        record = registry[endpoint.slug]
+        parent_field = record.child(endpoint.child).parent_field
+        parent = getattr(obj, parent_field) if "child_pk" in endpoint.params else obj
+        if not sees(fed, persona, parent):
+            return {404}
+        if not has_perm(persona, record.perm(CHILD_VIEW_ACTION[endpoint.view])):
+            return {403}
+        return {200}
     if endpoint.kind == "record":
         # Scope first: a record outside the subtree is a 404 whatever the user's rights.
         record = registry[endpoint.slug]
@@ -429,10 +470,10 @@ def client_for(persona: str, login: Callable[[str], Client]) -> Client:
 
 
 def db_state() -> dict[str, list[Any]]:
-    """Every row of every record type and every attachment, every column: what a refused
-    request must not change."""
+    """Every row of every record type, child row type and attachment, every column: what a
+    refused request must not change."""
     models = [(record.slug, record.model) for record in registry] + [("attachments", Attachment)]
-    return {
+    state = {
         slug: list(
             model._default_manager.order_by("pk").values_list(
                 *(f.attname for f in model._meta.concrete_fields)
@@ -440,6 +481,14 @@ def db_state() -> dict[str, list[Any]]:
         )
         for slug, model in models
     }
+    for record in registry:
+        for child in record.children:
+            state[f"{record.slug}/{child.slug}"] = list(
+                child.model._default_manager.order_by("pk").values_list(
+                    *(f.attname for f in child.opts.concrete_fields)
+                )
+            )
+    return state
 
 
 # --- the matrix knows every URL --------------------------------------------------------------
@@ -478,6 +527,9 @@ def test_every_record_type_and_page_has_its_urls() -> None:
         views -= ATTACHMENT_VIEWS if not record.attachments else set()
         wanted |= {record.url_name(view) for view in views}
         wanted |= {f"api-{record.slug}-{view}" for view in API_VIEWS}
+        for child in record.children:
+            child_views = set(CHILD_VIEWS) - (IMPORT_VIEWS if child.import_spec is None else set())
+            wanted |= {child.url_name(view) for view in child_views}
     assert wanted - names == set(), "the matrix expects URLs that do not exist"
 
 
@@ -601,7 +653,7 @@ def test_city_admin_and_town_a_cadre_open_town_a_detail_pages(
 def test_auditor_reads_no_records(federation: Federation, login: Callable[[str], Client]) -> None:
     client = login("auditor")
     for endpoint in endpoints():
-        if endpoint.kind == "record":
+        if endpoint.kind in {"record", "child"}:
             obj = targets(federation, endpoint, "a")[0] if endpoint.takes_pk else None
             # 404 for a record (it lies outside the auditor's empty subtree), 403 for a page.
             expected = 404 if endpoint.takes_pk else 403

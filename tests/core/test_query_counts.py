@@ -18,6 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from gonghui.activities.models import Activity, ActivityUnit, Participant
 from gonghui.core.records.registry import registry
 from gonghui.core.text.identifiers import make_uscc
 from gonghui.orgs.models import (
@@ -124,6 +125,11 @@ def grow_town_a(fed: Federation) -> None:
                  term_years=3 + 2 * (i % 2), guided_by=fed.town_a if i % 2 else None).save()
         WorkersHome(union=new_orgs[i], level=HomeLevel.COUNTY, year=2017,
                     awarded_on=datetime.date(2018, 4, 1), has_rules=True).save()
+        # An activity per new union, and more child rows on the measured activity's page.
+        Activity(org=new_orgs[i], kind="meeting", title=f"新增活动{i}",
+                 start_date=datetime.date(2018, 5, 1)).save()
+        Participant.objects.create(activity=fed.activity_a, person=member.person)
+        ActivityUnit.objects.create(activity=fed.activity_a, unit_name=f"新增单位{i}")
 
 
 @pytest.mark.parametrize("persona", ["city_admin", "town_a_cadre"])

@@ -123,14 +123,21 @@ def _own_job(request: HttpRequest, pk: str) -> ImportJob:
 
 def import_job(request: HttpRequest, pk: str) -> HttpResponse:
     job = _own_job(request, pk)
+    from gonghui.core.records.children import parse_import_slug
     from gonghui.core.records.registry import registry
 
     template = "core/import_progress.html" if request.headers.get("HX-Request") else (
         "core/import_job.html"
     )
+    # Rows imported into one parent (`activities/7/participants`): the pages lead back there.
+    target = parse_import_slug(job.record_slug)
+    record = registry[target[0] if target else job.record_slug]
+    child = record.child(target[2]) if target else None
     return render(request, template, {
         "job": job,
-        "record": registry[job.record_slug],
+        "record": record,
+        "child": child,
+        "parent_pk": target[1] if target else None,
         "progress": cache.get(job.progress_key) or {},
         "finished": job.status in {ImportStatus.DONE, ImportStatus.FAILED},
     })

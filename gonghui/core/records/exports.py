@@ -17,6 +17,7 @@ import xlsxwriter
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from gonghui.core.records.children import ChildRows
 from gonghui.core.records.registry import RecordType
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -86,9 +87,38 @@ def write_xlsx(
             for col, column in enumerate(columns, start=1):
                 if column.name in totals:
                     sheet.write_number(row, col, totals[column.name], bold)
+
+        # Child rows of the exported records, a sheet per child type: the same filter, so the
+        # rows are exactly those of the records on the first sheet.
+        for child in record.children:
+            if child.exported:
+                _write_child_sheet(book, record, child, queryset, reveal, (header, text, date))
     finally:
         book.close()
     return path, count
+
+
+def _write_child_sheet(
+    book: Any,
+    record: RecordType,
+    child: ChildRows,
+    parents: QuerySet[Any],
+    reveal: bool,
+    formats: tuple[Any, Any, Any],
+) -> None:
+    header, text, date = formats
+    columns = child.table.columns
+    sheet = book.add_worksheet(child.label_plural[:31])
+    sheet.write_row(0, 0, ["序号", record.label, *[c.label for c in columns]], header)
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, 0, 6)
+    sheet.set_column(1, len(columns) + 1, 18)
+    for number, obj in enumerate(child.rows_of_all(parents).iterator(chunk_size=2000), start=1):
+        sheet.write_number(number, 0, number)
+        parent = getattr(obj, child.parent_field)
+        sheet.write_string(number, 1, safe_text(str(parent)), text)
+        for col, column in enumerate(columns, start=2):
+            _write_cell(sheet, number, col, column.value(obj, reveal=reveal), text, date)
 
 
 def _write_cell(sheet: Any, row: int, col: int, value: Any, text: Any, date: Any) -> None:

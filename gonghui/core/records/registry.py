@@ -18,6 +18,7 @@ from django.db import models
 
 from gonghui.core.attachments.kinds import AttachmentKind
 from gonghui.core.imports.spec import ImportSpec
+from gonghui.core.records.children import ChildRows
 from gonghui.core.records.filters import RecordFilterSet, build_filterset
 from gonghui.core.records.forms import RecordForm
 from gonghui.core.records.tables import Column, Table
@@ -91,6 +92,23 @@ class RecordType:
     # The kinds of files the record carries (照片, 会议纪要 …): gallery and file list on the
     # detail page, upload and download URLs, `required_attachment` rules (core/attachments/).
     attachments: Sequence[AttachmentKind] = ()
+    # Record types edited under this one (gonghui.core.records.children); apps add theirs to
+    # another app's type with `add_children`.
+    children: list[ChildRows] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        declared, self.children = list(self.children), []
+        self.add_children(*declared)
+
+    def add_children(self, *children: ChildRows) -> None:
+        for child in children:
+            if any(c.slug == child.slug for c in self.children):
+                raise ValueError(f"{self.slug}: child rows {child.slug!r} declared twice")
+            child.parent = self
+            self.children.append(child)
+
+    def child(self, slug: str) -> ChildRows:
+        return next(c for c in self.children if c.slug == slug)
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         # Pickled as its slug (it holds lookups that do not pickle): the home page's figures,

@@ -22,6 +22,7 @@ from django.views import View
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
 from gonghui.core.ops.dbrouter import replica_reads
+from gonghui.core.records.children import child_block
 from gonghui.core.records.exports import export_filename, write_xlsx
 from gonghui.core.records.paging import CappedPaginator
 from gonghui.core.records.registry import RecordType, registry
@@ -148,10 +149,13 @@ class RecordDetailView(RecordView):
             revealable = bool(column.sensitive and reveal and value != "")
             fields.append((f.verbose_name, value, f.name if revealable else ""))
         related = [(panel, panel.rows(obj, request.user)) for panel in record.related]
+        children = [child_block(child, obj, request.user) for child in record.children]
         return render(
             request,
             record.detail_template,
-            self.context(object=obj, fields=fields, related=related, reveal=reveal),
+            self.context(
+                object=obj, fields=fields, related=related, children=children, reveal=reveal
+            ),
         )
 
 

@@ -28,3 +28,9 @@ def cell(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
+
+
+@register.filter
+def child_url_name(child: Any, view: str) -> str:
+    """`{% url child|child_url_name:'update' parent.pk row.pk %}`: a child-row page's URL name."""
+    return str(child.url_name(view))

@@ -1,0 +1,245 @@
+"""The pages of child rows, all under their parent: `<parent>/<pk>/<child>/…`.
+
+Every view fetches the parent through the parent record type's `base_queryset` (the choke
+point) and the row through the parent's rows, before any permission check: a row of a parent
+outside the subtree, or a row of another parent, is a 404 on every verb. Answers to htmx
+requests are fragments of the parent's page (the inline table, the form); the same URLs without
+JavaScript answer whole pages and redirect back to the parent.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction
+from gonghui.core.imports.models import ImportJob
+from gonghui.core.records.children import ChildRows, child_block, import_slug
+from gonghui.core.records.paging import CappedPaginator
+from gonghui.core.records.views import RecordView
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def parent_link(child: ChildRows, parent: Any) -> str:
+    return reverse(child.parent.url_name("detail"), args=[parent.pk]) + f"#children-{child.slug}"
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+class ChildView(RecordView):
+    """One child record type under one parent; the parent record type is `record_type`."""
+
+    child: ChildRows = None  # type: ignore[assignment]  # given to as_view() per URL
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Scope before permission, parent first: the same 404 as for ids that do not exist.
+        self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        self.row = None
+        if "child_pk" in kwargs:
+            self.row = get_object_or_404(self.child.rows_of(self.object), pk=kwargs["child_pk"])
+        if not request.user.has_perm(self.child.perm(self.action)):
+            raise PermissionDenied
+        return View.dispatch(self, request, *args, **kwargs)
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        return super().context(child=self.child, parent=self.object, **extra)
+
+    def block(self) -> HttpResponse:
+        """The refreshed inline table, for an htmx request that changed it."""
+        response = render(
+            self.request,
+            "core/_child_rows.html",
+            child_block(self.child, self.object, self.request.user),
+        )
+        response["HX-Retarget"] = f"#children-{self.child.slug}"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+
+    def audit_row(self, action: str, row: Any, changes: dict[str, Any]) -> None:
+        # The audit row names the parent: "participant 12 of activity 7" is what a reader needs.
+        parent = self.object
+        audit.record(
+            action,
+            request=self.request,
+            obj=row,
+            changes={
+                **changes,
+                "parent": {
+                    "type": parent._meta.label_lower,
+                    "id": parent.pk,
+                    "name": str(parent),
+                },
+            },
+        )
+
+
+class ChildRowsView(ChildView):
+    """All rows of one parent, paged (the inline table shows the first ones)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if is_htmx(request):
+            return self.block()
+        rows_of = self.child.rows_of(self.object)
+        page = CappedPaginator(rows_of, 50).get_page(request.GET.get("page"))
+        rows = [(row, [(c, c.value(row)) for c in self.child.table.columns]) for row in page]
+        return render(
+            request,
+            "core/child_rows.html",
+            self.context(
+                page=page,
+                rows=rows,
+                base_query="",
+                totals=self.child.totals(self.object),
+                block=child_block(self.child, self.object, request.user),
+            ),
+        )
+
+
+class ChildEditView(ChildView):
+    action = "change"
+
+    def form(self) -> Any:
+        data = self.request.POST if self.request.method == "POST" else None
+        instance = self.row if self.row is not None else self.child.new_row(self.object)
+        return self.child.form_class(data, instance=instance, user=self.request.user)
+
+    def render_form(self, form: Any, status: int = 200) -> HttpResponse:
+        template = "core/_child_form.html" if is_htmx(self.request) else "core/child_form.html"
+        # htmx swaps only 2xx answers: a refused form goes back to its slot with a 200.
+        status = 200 if is_htmx(self.request) else status
+        return render(self.request, template, self.context(form=form, row=self.row), status=status)
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return self.render_form(self.form())
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        before = audit.snapshot(self.row) if self.row is not None else {}
+        form = self.form()
+        if not form.is_valid():
+            return self.render_form(form, status=400)
+        try:
+            with transaction.atomic():
+                saved = form.save(commit=False)
+                # The form has no parent field; this line is the only place a row gets one.
+                setattr(saved, self.child.parent_field, self.object)
+                saved.save()
+                form.save_m2m()
+                action = AuditAction.UPDATE if self.row is not None else AuditAction.CREATE
+                self.audit_row(action, saved, audit.diff(before, audit.snapshot(saved)))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.render_form(form, status=400)
+        if is_htmx(request):
+            return self.block()
+        messages.success(request, _("已保存：%(name)s") % {"name": saved})
+        return redirect(parent_link(self.child, self.object))
+
+
+class ChildDeleteView(ChildView):
+    action = "change"
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return render(request, "core/child_confirm_delete.html", self.context(row=self.row))
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        row = self.row
+        assert row is not None  # the URL takes the row's id
+        try:
+            with transaction.atomic():
+                before = audit.snapshot(row)
+                name, row_pk = str(row), row.pk
+                row.delete()
+                row.pk = row_pk  # keep the id for the audit row
+                self.audit_row(AuditAction.DELETE, row, audit.diff(before, {}))
+        except ProtectedError:
+            messages.error(request, _("无法删除：仍有其他记录引用它"))
+            return redirect(parent_link(self.child, self.object))
+        if is_htmx(request):
+            return self.block()
+        messages.success(request, _("已删除：%(name)s") % {"name": name})
+        return redirect(parent_link(self.child, self.object))
+
+
+class ChildImportView(ChildView):
+    """A workbook of rows into this parent, run by the worker like every other import."""
+
+    action = "change"
+
+    @property
+    def user(self) -> Any:
+        # Behind the login middleware: an account.
+        return self.request.user
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from gonghui.core.imports.views import UploadForm
+
+        return self.page(UploadForm())
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from gonghui.core.imports.tasks import import_file
+        from gonghui.core.imports.views import UploadForm
+
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.page(form, status=400)
+        upload = form.cleaned_data["file"]
+        job = ImportJob(
+            record_slug=import_slug(self.child, self.object),
+            user=self.user,
+            filename=Path(upload.name).name[:255],
+            all_or_nothing=form.cleaned_data["all_or_nothing"],
+        )
+        folder = Path(settings.IMPORT_DIR) / str(job.pk)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"upload{Path(upload.name).suffix.lower()}"
+        with target.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        job.path = str(target)
+        with transaction.atomic():
+            job.save()
+            transaction.on_commit(lambda: import_file.enqueue(str(job.pk)))
+        return redirect("import-job", pk=job.pk)
+
+    def page(self, form: Any, status: int = 200) -> HttpResponse:
+        jobs = ImportJob.objects.filter(
+            user=self.user, record_slug=import_slug(self.child, self.object)
+        )[:10]
+        return render(
+            self.request,
+            "core/child_import.html",
+            self.context(form=form, jobs=jobs, spec=self.child.import_spec),
+            status=status,
+        )
+
+
+class ChildImportTemplateView(ChildView):
+    action = "change"
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        from gonghui.core.imports.workbooks import write_template
+
+        spec = self.child.import_spec
+        assert spec is not None  # the URL exists only for children that declare one
+        buffer = io.BytesIO()
+        write_template(buffer, spec)
+        buffer.seek(0)
+        return FileResponse(
+            buffer, as_attachment=True, filename=f"{spec.title}.xlsx", content_type=XLSX
+        )
