@@ -4,5 +4,6 @@ Django registers them under the `core` app (their tables and migrations are unch
 from gonghui.core.audit.models import AuditEntry
 from gonghui.core.imports.models import ImportJob
 from gonghui.core.ops.models import SiteMarker
+from gonghui.core.workflow.models import Decision
 
-__all__ = ["AuditEntry", "ImportJob", "SiteMarker"]
+__all__ = ["AuditEntry", "Decision", "ImportJob", "SiteMarker"]

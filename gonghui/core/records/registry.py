@@ -20,6 +20,7 @@ from gonghui.core.imports.spec import ImportSpec
 from gonghui.core.records.filters import RecordFilterSet, build_filterset
 from gonghui.core.records.forms import RecordForm
 from gonghui.core.records.tables import Column, Table
+from gonghui.core.workflow.spec import Workflow
 
 ACTIONS = ("view", "add", "change", "delete")
 
@@ -87,6 +88,14 @@ class RecordType:
     # (elections, workers' homes) stay out: the organisations' group already finds the union,
     # and every group searched costs the page a query.
     in_search: bool = True
+    # States and transitions (gonghui.core.workflow): the transition pages, buttons, bulk
+    # actions, API endpoints, permissions, state filter and decision ledger come from it.
+    workflow: Workflow | None = None
+
+    def __post_init__(self) -> None:
+        if self.workflow is not None and self.workflow.field not in self.filters:
+            # Every list of a workflow's records filters by state.
+            self.filters = [*self.filters, self.workflow.field]
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         # Pickled as its slug (it holds lookups that do not pickle): the home page's figures,
@@ -108,9 +117,19 @@ class RecordType:
     def perm(self, action: str) -> str:
         return f"{self.opts.app_label}.{action}_{self.opts.model_name}"
 
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Every action a role may be granted: the four record actions and each transition."""
+        names = tuple(t.name for t in self.workflow.transitions) if self.workflow else ()
+        return (*ACTIONS, *names)
+
     def declared_grants(self) -> dict[str, set[str]]:
         """`{role: {action, ...}}` as declared; the accounts app adds the administrator's."""
-        return {role: set(actions.split()) for role, actions in self.grants.items()}
+        grants = {role: set(actions.split()) for role, actions in self.grants.items()}
+        for role, actions in grants.items():
+            if unknown := actions - set(self.actions):
+                raise ValueError(f"{self.slug}: role {role} granted unknown {sorted(unknown)}")
+        return grants
 
     def url_name(self, view: str) -> str:
         return f"{self.slug}-{view}"
