@@ -32,6 +32,7 @@ from gonghui.orgs.models import (
 )
 from gonghui.people.models import BenefitCard
 from gonghui.reports.home import KEY_INDICATORS
+from tests.apps.kitflow.models import ReliefClaim
 from tests.conftest import Federation, make_member
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,8 @@ def grow_town_a(fed: Federation) -> None:
                  term_years=3 + 2 * (i % 2), guided_by=fed.town_a if i % 2 else None).save()
         WorkersHome(union=new_orgs[i], level=HomeLevel.COUNTY, year=2017,
                     awarded_on=datetime.date(2018, 4, 1), has_rules=True).save()
+        ReliefClaim(org=new_orgs[i], title=f"新增帮扶申请{i}", applicant="王五",
+                    amount="100.00", reason="困难").save()
 
 
 @pytest.mark.parametrize("persona", ["city_admin", "town_a_cadre"])
