@@ -43,6 +43,7 @@ from gonghui.orgs.models import (
 )
 from gonghui.people import actions as people_actions
 from gonghui.people.models import BenefitCard, Membership, Person
+from tests.apps.kitflow.models import ReliefClaim
 from tests.apps.kitkinds.models import TraineeScore
 
 SENTINEL_A = "哨兵甲"
@@ -74,6 +75,8 @@ class Federation:
     election_b: Election
     home_a: WorkersHome
     home_b: WorkersHome
+    claim_a: ReliefClaim
+    claim_b: ReliefClaim
     activity_a: Activity
     activity_b: Activity
     participant_a: Participant
@@ -91,11 +94,11 @@ class Federation:
             return {"orgs": self.union_a1, "enterprises": self.enterprise_a,
                     "people": self.person_a, "members": self.member_a, "cards": self.card_a,
                     "elections": self.election_a, "homes": self.home_a,
-                    "activities": self.activity_a}
+                    "activities": self.activity_a, "kitclaims": self.claim_a}
         return {"orgs": self.union_b1, "enterprises": self.enterprise_b,
                 "people": self.person_b, "members": self.member_b, "cards": self.card_b,
                 "elections": self.election_b, "homes": self.home_b,
-                "activities": self.activity_b}
+                "activities": self.activity_b, "kitclaims": self.claim_b}
 
     def branch_objects_with_children(self, branch: str) -> dict[str, Any]:
         """The sentinel records, and the sentinel child rows keyed `<parent slug>/<child slug>`."""
@@ -195,6 +198,13 @@ def federation(db: Any) -> Federation:
         homes[branch] = WorkersHome(union=union, level=HomeLevel.COUNTY, year=2017,
                                     awarded_on=datetime.date(2018, 3, 5), has_venue=True)
         homes[branch].save()
+    # A relief claim per branch (the workflow sample app), a draft in the branch's union.
+    claims = {}
+    for branch, sentinel, union in (("a", SENTINEL_A, union_a1), ("b", SENTINEL_B, union_b1)):
+        claims[branch] = ReliefClaim(org=union, title=f"{sentinel}困难帮扶申请",
+                                     applicant=f"{sentinel}王五", amount="3000.00",
+                                     reason="大病住院")
+        claims[branch].save()
     # One activity per branch, organised by its union, with a named participant and a unit.
     activity_rows = {}
     for branch, sentinel, union, member in (
@@ -229,6 +239,7 @@ def federation(db: Any) -> Federation:
         import_job_a=jobs["a"], import_job_b=jobs["b"],
         election_a=elections["a"], election_b=elections["b"],
         home_a=homes["a"], home_b=homes["b"],
+        claim_a=claims["a"], claim_b=claims["b"],
     )
     fed.attachments = {branch: plant_attachments(fed, branch) for branch in ("a", "b")}
     return fed

@@ -59,14 +59,15 @@ def role_conflict(codes: set[str] | frozenset[str]) -> str | None:
 
 def role_permissions() -> dict[str, set[str]]:
     """`{role: {"app_label.codename", ...}}` from the registry's declarations."""
-    from gonghui.core.records.registry import ACTIONS, registry
+    from gonghui.core.records.registry import registry
 
     grants: dict[str, set[str]] = {role: set(EXTRA_PERMISSIONS.get(role, [])) for role in Role}
     for record in registry:
         for role, actions in record.declared_grants().items():
             grants[role].update(record.perm(action) for action in actions)
-        # The city administrator holds every action on every type.
-        grants[Role.CITY_ADMIN].update(record.perm(action) for action in ACTIONS)
+        # The city administrator holds every action, and every transition, on every type (the
+        # workflow's level and maker-checker rules still apply to it).
+        grants[Role.CITY_ADMIN].update(record.perm(action) for action in record.actions)
     return grants
 
 
@@ -74,6 +75,9 @@ def sync_roles() -> None:
     """Create or refresh one group per role with exactly the declared permissions."""
     from django.contrib.auth.models import Group, Permission
 
+    from gonghui.core.workflow.permissions import ensure_transition_permissions
+
+    ensure_transition_permissions()
     for role, perms in role_permissions().items():
         group, _created = Group.objects.get_or_create(name=role)
         wanted = []

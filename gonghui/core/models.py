@@ -5,5 +5,6 @@ from gonghui.core.attachments.models import Attachment
 from gonghui.core.audit.models import AuditEntry
 from gonghui.core.imports.models import ImportJob
 from gonghui.core.ops.models import SiteMarker
+from gonghui.core.workflow.models import Decision
 
-__all__ = ["Attachment", "AuditEntry", "ImportJob", "SiteMarker"]
+__all__ = ["Attachment", "AuditEntry", "Decision", "ImportJob", "SiteMarker"]

@@ -7,6 +7,7 @@ from gonghui.core.audit import views as auditlog
 from gonghui.core.imports import views as importviews
 from gonghui.core.records import childviews, views
 from gonghui.core.records.registry import RecordType, registry
+from gonghui.core.workflow import views as workflowviews
 
 VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
     ("", "list", views.RecordListView),
@@ -59,10 +60,16 @@ CHILD_IMPORT_VIEWS: list[tuple[str, str, type[childviews.ChildView]]] = [
     ("import/template/", "import-template", childviews.ChildImportTemplateView),
 ]
 
+WORKFLOW_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
+    ("<int:pk>/transitions/<slug:name>/", "transition", workflowviews.TransitionView),
+    ("transitions/<slug:name>/", "bulk-transition", workflowviews.BulkTransitionView),
+]
+
 
 def record_urls(record: RecordType) -> list[URLPattern]:
     routes = VIEWS + (IMPORT_VIEWS if record.import_spec is not None else [])
     routes += ATTACHMENT_VIEWS if record.attachments else []
+    routes += WORKFLOW_VIEWS if record.workflow is not None else []
     patterns = [
         path(f"{record.slug}/{route}", view.as_view(record_type=record), name=record.url_name(name))
         for route, name, view in routes

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from gonghui.core.tenancy.models import OrgOwned
+from gonghui.core.workflow.models import Decision
 from gonghui.orgs.models import Organization
 
 
@@ -23,7 +26,9 @@ def move_organization(*, org: Organization, new_parent: Organization) -> Organiz
     org.refresh_from_db()
     if org.path != old_path:
         # One UPDATE per record type rewrites the prefix of every row in the moved branch.
-        for model in org_owned_models():
+        # The decision ledger copies its records' paths too (the one update it allows).
+        models: list[type[Any]] = [*org_owned_models(), Decision]
+        for model in models:
             model.objects.filter(org_path__prefix=old_path).update(
                 org_path=Concat(Value(org.path), Substr("org_path", len(old_path) + 1))
             )

@@ -62,6 +62,10 @@ RECORD_VIEWS: dict[str, frozenset[str]] = {
     "attachment-thumbnail": frozenset({"pk", "attachment"}),
     "attachment-caption": frozenset({"pk", "attachment"}),
     "attachment-delete": frozenset({"pk", "attachment"}),
+    # Only for record types that declare a workflow: one record's transition, and the bulk
+    # transition of selected rows; both POST only (GET is 405). `name` is a transition's.
+    "transition": frozenset({"pk", "name"}),
+    "bulk-transition": frozenset({"name"}),
 }
 IMPORT_VIEWS = {"import", "import-template"}
 ATTACHMENT_VIEWS = {
@@ -81,6 +85,7 @@ CHILD_VIEWS: dict[str, frozenset[str]] = {
 }
 # The parent's permission each child view needs: rows are part of their parent.
 CHILD_VIEW_ACTION = {"rows": "view"} | {v: "change" for v in CHILD_VIEWS if v != "rows"}
+WORKFLOW_VIEWS = {"transition", "bulk-transition"}
 UUID_PAGES = {"import-job", "import-job-errors"}
 RECORD_VIEW_ACTION = {
     "import": "add",
@@ -102,7 +107,12 @@ RECORD_VIEW_ACTION = {
 # API endpoints are `api-<slug>-<view>` (gonghui/api/urls.py). DRF's router also adds a
 # format-suffix variant of each route (`/api/orgs.json`) under the *same* name with an extra
 # `format` argument; the matrix requests those as `.json` URLs rather than skipping them.
-API_VIEWS: dict[str, frozenset[str]] = {"list": frozenset(), "detail": frozenset({"pk"})}
+API_VIEWS: dict[str, frozenset[str]] = {
+    "list": frozenset(),
+    "detail": frozenset({"pk"}),
+    # A workflow's transition: POST only.
+    "transition": frozenset({"pk", "name"}),
+}
 PAGES: dict[str, frozenset[str]] = {
     "home": frozenset(),
     "search": frozenset(),
@@ -242,7 +252,21 @@ def url_for(endpoint: Endpoint, obj: Any = None, *, pk: int | None = None) -> st
         kwargs["pk"] = pk if pk is not None else getattr(obj, f"{child.parent_field}_id")
     if "format" in endpoint.params:
         kwargs["format"] = "json"
+    if "name" in endpoint.params:
+        kwargs["name"] = transition_name(endpoint.slug)
     return reverse(endpoint.name, kwargs=kwargs)
+
+
+def transition_name(slug: str) -> str:
+    """The transition a workflow URL is requested with: the record type's first."""
+    workflow = registry[slug].workflow
+    assert workflow is not None, slug
+    return workflow.transitions[0].name
+
+
+def view_action(slug: str, view: str) -> str:
+    """The permission's action a record view checks (a transition checks its own)."""
+    return transition_name(slug) if view in WORKFLOW_VIEWS else RECORD_VIEW_ACTION[view]
 
 
 def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
@@ -345,7 +369,7 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
             return {403}
         if endpoint.takes_pk and not sees(fed, persona, obj):
             return {404}
-        return {200}
+        return {405} if endpoint.view == "transition" else {200}  # a transition is a POST
     if endpoint.name == "login":
         return {200} if anonymous else {302}
     if anonymous:
@@ -369,10 +393,11 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
         record = registry[endpoint.slug]
         if endpoint.takes_pk and not sees(fed, persona, obj):
             return {404}
-        if not has_perm(persona, record.perm(RECORD_VIEW_ACTION[endpoint.view])):
+        if not has_perm(persona, record.perm(view_action(endpoint.slug, endpoint.view))):
             return {403}
-        if endpoint.view in {"reveal", "attachment-caption", "attachment-delete"}:
-            return {405}  # a reveal, a caption and a deletion are POSTs; GET changes nothing
+        if endpoint.view in {"reveal", "attachment-caption", "attachment-delete",
+                             *WORKFLOW_VIEWS}:
+            return {405}  # POSTs only (reveal, caption, deletion, transitions)
         if endpoint.view == "attachment-thumbnail" and not obj.thumbnail:
             return {404}  # a document has no thumbnail
         return {200}
@@ -525,8 +550,13 @@ def test_every_record_type_and_page_has_its_urls() -> None:
     for record in registry:
         views = set(RECORD_VIEWS) - (IMPORT_VIEWS if record.import_spec is None else set())
         views -= ATTACHMENT_VIEWS if not record.attachments else set()
+        views -= WORKFLOW_VIEWS if record.workflow is None else set()
         wanted |= {record.url_name(view) for view in views}
-        wanted |= {f"api-{record.slug}-{view}" for view in API_VIEWS}
+        wanted |= {
+            f"api-{record.slug}-{view}"
+            for view in API_VIEWS
+            if view != "transition" or record.workflow is not None
+        }
         for child in record.children:
             child_views = set(CHILD_VIEWS) - (IMPORT_VIEWS if child.import_spec is None else set())
             wanted |= {child.url_name(view) for view in child_views}

@@ -33,6 +33,7 @@ from gonghui.orgs.models import (
 )
 from gonghui.people.models import BenefitCard
 from gonghui.reports.home import KEY_INDICATORS
+from tests.apps.kitflow.models import ReliefClaim
 from tests.conftest import Federation, make_member
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +131,8 @@ def grow_town_a(fed: Federation) -> None:
                  start_date=datetime.date(2018, 5, 1)).save()
         Participant.objects.create(activity=fed.activity_a, person=member.person)
         ActivityUnit.objects.create(activity=fed.activity_a, unit_name=f"新增单位{i}")
+        ReliefClaim(org=new_orgs[i], title=f"新增帮扶申请{i}", applicant="王五",
+                    amount="100.00", reason="困难").save()
 
 
 @pytest.mark.parametrize("persona", ["city_admin", "town_a_cadre"])

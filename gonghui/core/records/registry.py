@@ -22,6 +22,7 @@ from gonghui.core.records.children import ChildRows
 from gonghui.core.records.filters import RecordFilterSet, build_filterset
 from gonghui.core.records.forms import RecordForm
 from gonghui.core.records.tables import Column, Table
+from gonghui.core.workflow.spec import Workflow
 
 ACTIONS = ("view", "add", "change", "delete")
 
@@ -96,9 +97,16 @@ class RecordType:
     # another app's type with `add_children`.
     children: list[ChildRows] = field(default_factory=list)
 
+    # States and transitions (gonghui.core.workflow): the transition pages, buttons, bulk
+    # actions, API endpoints, permissions, state filter and decision ledger come from it.
+    workflow: Workflow | None = None
+
     def __post_init__(self) -> None:
         declared, self.children = list(self.children), []
         self.add_children(*declared)
+        if self.workflow is not None and self.workflow.field not in self.filters:
+            # Every list of a workflow's records filters by state.
+            self.filters = [*self.filters, self.workflow.field]
 
     def add_children(self, *children: ChildRows) -> None:
         for child in children:
@@ -130,9 +138,19 @@ class RecordType:
     def perm(self, action: str) -> str:
         return f"{self.opts.app_label}.{action}_{self.opts.model_name}"
 
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Every action a role may be granted: the four record actions and each transition."""
+        names = tuple(t.name for t in self.workflow.transitions) if self.workflow else ()
+        return (*ACTIONS, *names)
+
     def declared_grants(self) -> dict[str, set[str]]:
         """`{role: {action, ...}}` as declared; the accounts app adds the administrator's."""
-        return {role: set(actions.split()) for role, actions in self.grants.items()}
+        grants = {role: set(actions.split()) for role, actions in self.grants.items()}
+        for role, actions in grants.items():
+            if unknown := actions - set(self.actions):
+                raise ValueError(f"{self.slug}: role {role} granted unknown {sorted(unknown)}")
+        return grants
 
     def url_name(self, view: str) -> str:
         return f"{self.slug}-{view}"

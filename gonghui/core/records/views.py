@@ -27,6 +27,8 @@ from gonghui.core.records.exports import export_filename, write_xlsx
 from gonghui.core.records.paging import CappedPaginator
 from gonghui.core.records.registry import RecordType, registry
 from gonghui.core.records.tables import Column
+from gonghui.core.workflow import actions as workflow
+from gonghui.core.workflow.pages import list_context, panel
 
 PAGE_SIZES = (20, 50, 100, 200)
 
@@ -128,6 +130,7 @@ class RecordListView(RecordView):
                 per_page=per_page,
                 page_sizes=PAGE_SIZES,
                 base_query=params.urlencode(),
+                **list_context(record, request),
                 export_query=urlencode(
                     [(k, v) for k, v in request.GET.items() if k not in {"page", "per_page"}]
                 ),
@@ -154,7 +157,13 @@ class RecordDetailView(RecordView):
             request,
             record.detail_template,
             self.context(
-                object=obj, fields=fields, related=related, children=children, reveal=reveal
+                object=obj,
+                fields=fields,
+                related=related,
+                children=children,
+                reveal=reveal,
+                workflow=panel(record, obj, request) if record.workflow else None,
+                locked=workflow.edit_refusal(record, obj),
             ),
         )
 
@@ -202,12 +211,40 @@ class RecordEditView(RecordView):
     def instance(self) -> Any:
         return self.get_object() if "pk" in self.kwargs else None
 
+    def locked(self, obj: Any) -> HttpResponse | None:
+        """A record whose workflow state forbids editing: back to its page, with the reason."""
+        reason = workflow.edit_refusal(self.record_type, obj) if obj is not None else None
+        if reason is None:
+            return None
+        messages.error(self.request, reason)
+        return redirect(self.record_type.url_name("detail"), pk=obj.pk)
+
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         obj = self.instance()
+        if refused := self.locked(obj):
+            return refused
         return render(request, self.template_name, self.context(object=obj, form=self.form(obj)))
+
+    def save(self, form: Any, obj: Any) -> Any:
+        record = self.record_type
+        if record.workflow is None:
+            return form.save()
+        if obj is None:
+            saved = form.save()
+            workflow.record_created(saved, actor=self.request.user)
+            return saved
+        if reason := workflow.lock_editable(record, obj, actor=self.request.user):
+            raise ValidationError(reason)
+        saved = form.save(commit=False)
+        # Never the state column: a transition may have claimed it since the form was read.
+        saved.save(update_fields=workflow.editable_fields(record))
+        form.save_m2m()
+        return saved
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         obj = self.instance()
+        if refused := self.locked(obj):
+            return refused
         before = audit.snapshot(obj) if obj is not None else {}
         form = self.form(obj)
         if not form.is_valid():
@@ -216,7 +253,7 @@ class RecordEditView(RecordView):
             )
         try:
             with transaction.atomic():
-                saved = form.save()
+                saved = self.save(form, obj)
                 after = audit.snapshot(saved)
                 action = AuditAction.UPDATE if obj is not None else AuditAction.CREATE
                 audit.record(action, request=request, obj=saved, changes=audit.diff(before, after))
@@ -243,6 +280,8 @@ class RecordDeleteView(RecordView):
     template_name = "core/record_confirm_delete.html"
 
     def blocker(self, obj: Any) -> str | None:
+        if reason := workflow.edit_refusal(self.record_type, obj):
+            return reason
         check = getattr(obj, "delete_blocker", None)
         return check() if check else None
 
@@ -258,16 +297,19 @@ class RecordDeleteView(RecordView):
         if reason is None:
             try:
                 with transaction.atomic():
-                    before = audit.snapshot(obj)
-                    name, obj_pk = str(obj), obj.pk
-                    obj.delete()
-                    obj.pk = obj_pk  # keep the id for the audit row
-                    audit.record(
-                        AuditAction.DELETE,
-                        request=request,
-                        obj=obj,
-                        changes=audit.diff(before, {}),
-                    )
+                    # A workflow record: locked, and still in a state that may be deleted.
+                    reason = workflow.lock_editable(self.record_type, obj, actor=request.user)
+                    if reason is None:
+                        before = audit.snapshot(obj)
+                        name, obj_pk = str(obj), obj.pk
+                        obj.delete()
+                        obj.pk = obj_pk  # keep the id for the audit row
+                        audit.record(
+                            AuditAction.DELETE,
+                            request=request,
+                            obj=obj,
+                            changes=audit.diff(before, {}),
+                        )
             except ProtectedError:
                 reason = _("仍有其他记录引用它，不能删除")
         if reason is not None:
