@@ -10,10 +10,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
+from gonghui.core.imports.declared import Field, RecordImport
 from gonghui.core.records.filters import RecordFilterSet
 from gonghui.core.records.registry import RecordType, Related, register
 from gonghui.core.records.tables import Column
 from gonghui.core.text.pinyin import matches as looks_like_initials
+from gonghui.people.actions import PersonFromIdNumber
 from gonghui.people.forms import MemberForm, PersonForm
 from gonghui.people.imports import MemberImport
 from gonghui.people.models import BenefitCard, Membership, Person
@@ -76,6 +78,11 @@ people = register(RecordType(
     form_fields=["name", "id_number", "mobile", "ethnicity", "education", "political_status",
                  "employer", "employer_name", "is_migrant", "org"],
     form_base=PersonForm,
+    grows=True,
+    natural_key="id_number",
+    natural_key_label="身份证号",
+    picker_search=lambda value: person_search("", value),
+    picker_create=PersonFromIdNumber(),
     menu_group="会员管理",
     menu_order=40,
     icon="bi-person-vcard",
@@ -118,5 +125,10 @@ cards = register(RecordType(
     menu_order=50,
     icon="bi-credit-card",
     activity_date="issued_on",
+    import_spec=RecordImport(
+        "number", "person", "issued_on", Field("org", header="发卡组织编码"),
+        instructions="填表说明：1. 红色列为必填；2. 卡号请按文本填写，不能与已有卡号重复；"
+                     "3. 持卡人须已登记且在您的管辖范围内；4. 发卡组织编码须在您的管辖范围内。",
+    ),
     grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view"},
 ))
