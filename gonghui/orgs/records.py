@@ -91,6 +91,8 @@ organizations = register(
         natural_key="code",
         natural_key_label="编码",
         picker_search=org_picker_search,
+        picker_label=lambda org: f"{org.name}（{org.code}）",
+        picker_hint="输入组织名称或编码",
         grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view change"},
         related=[
             Related(
@@ -154,6 +156,7 @@ enterprises = register(
         natural_key="uscc",
         natural_key_label="统一社会信用代码",
         picker_search=enterprise_picker_search,
+        picker_hint="输入企业名称或统一社会信用代码",
         grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view change"},
     )
 )

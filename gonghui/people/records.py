@@ -47,6 +47,23 @@ def person_search(prefix: str, value: str) -> Q:
     return Q(**{f"{prefix}name__prefix": value})
 
 
+def person_picker_search(value: str) -> Q:
+    """A picker's query: like the search box, but only what an index serves.
+
+    A number is an ID number or its last digits (`id_tail` finds the candidates, the longer
+    tail narrows them); phones are left to the list page, their column has no index.
+    """
+    value = value.strip()
+    if DIGITS.match(value):
+        value = value.upper()
+        if len(value) == 18:
+            return Q(id_number=value)
+        if len(value) < 4:
+            return Q(pk__in=[])  # too few digits to tell anybody apart: keep typing
+        return Q(id_tail=value[-4:], id_number__endswith=value)
+    return person_search("", value)
+
+
 class PersonFilterSet(RecordFilterSet):
     def search(self, qs: Any, name: str, value: str) -> Any:
         return qs.filter(person_search("", value)) if value.strip() else qs
@@ -81,8 +98,11 @@ people = register(RecordType(
     grows=True,
     natural_key="id_number",
     natural_key_label="身份证号",
-    picker_search=lambda value: person_search("", value),
+    picker_search=person_picker_search,
     picker_create=PersonFromIdNumber(),
+    # Never the whole ID number in a list that anyone who may pick a person sees.
+    picker_label=lambda person: f"{person.name}（身份证号尾号{person.id_tail}）",
+    picker_hint="输入姓名、拼音首字母、身份证号后四位或完整身份证号",
     menu_group="会员管理",
     menu_order=40,
     icon="bi-person-vcard",

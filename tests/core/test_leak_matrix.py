@@ -54,8 +54,11 @@ RECORD_VIEWS: dict[str, frozenset[str]] = {
     # Only for record types that declare an import spec.
     "import": frozenset(),
     "import-template": frozenset(),
+    # Only for record types whose pickers create records (people): POST only (GET is 405).
+    "picker-create": frozenset(),
 }
 IMPORT_VIEWS = {"import", "import-template"}
+PICKER_CREATE_VIEWS = {"picker-create"}
 UUID_PAGES = {"import-job", "import-job-errors"}
 RECORD_VIEW_ACTION = {
     "import": "add",
@@ -68,6 +71,7 @@ RECORD_VIEW_ACTION = {
     "update": "change",
     "delete": "delete",
     "reveal": "view",
+    "picker-create": "add",
 }
 # API endpoints are `api-<slug>-<view>` (gonghui/api/urls.py). DRF's router also adds a
 # format-suffix variant of each route (`/api/orgs.json`) under the *same* name with an extra
@@ -297,8 +301,8 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
             return {404}
         if not has_perm(persona, record.perm(RECORD_VIEW_ACTION[endpoint.view])):
             return {403}
-        if endpoint.view == "reveal":
-            return {405}  # a reveal is a POST; GET never reveals
+        if endpoint.view in {"reveal", "picker-create"}:
+            return {405}  # a reveal is a POST; GET never reveals, nor creates
         return {200}
     if endpoint.name in {"home", "search"}:
         return {200}
@@ -434,6 +438,7 @@ def test_every_record_type_and_page_has_its_urls() -> None:
     wanted = set(PAGES)
     for record in registry:
         views = set(RECORD_VIEWS) - (IMPORT_VIEWS if record.import_spec is None else set())
+        views -= PICKER_CREATE_VIEWS if record.picker_create is None else set()
         wanted |= {record.url_name(view) for view in views}
         wanted |= {f"api-{record.slug}-{view}" for view in API_VIEWS}
     assert wanted - names == set(), "the matrix expects URLs that do not exist"

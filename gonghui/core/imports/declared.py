@@ -218,7 +218,8 @@ class RecordImport(ImportSpec):
         for row in rows:
             if not row.ok:
                 continue
-            values = dict(row.values)
+            # An empty optional cell leaves the field to its default (否, blank, none).
+            values = {k: v for k, v in row.values.items() if v is not None}
             for name, lookup in found.items():
                 key = values.get(name)
                 if key is not None:

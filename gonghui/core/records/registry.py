@@ -114,6 +114,9 @@ class RecordType:
     picker_search: Callable[[str], models.Q] | None = None
     # How a picker offers to create a record from what was typed (a person from an ID number).
     picker_create: PickerCreate | None = None
+    # What a picker shows for a record (a name alone is ambiguous), and the hint in its box.
+    picker_label: Callable[[Any], str] | None = None
+    picker_hint: str = "输入名称搜索"
 
     def __post_init__(self) -> None:
         bind = getattr(self.import_spec, "bind", None)
