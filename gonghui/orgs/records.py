@@ -245,7 +245,7 @@ homes = register(
         default_ordering=["-awarded_on", "-pk"],
         activity_date="awarded_on",
         import_spec=RecordImport("union", "level", "year", "awarded_on",
-                                 *(Field(name, required=False) for name, _l in HOME_CHECKLIST),
+                                 *(name for name, _label in HOME_CHECKLIST),
                                  instructions=HOME_INSTRUCTIONS),
         grants=RECORD_GRANTS,
     )

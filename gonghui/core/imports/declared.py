@@ -175,7 +175,8 @@ class RecordImport(ImportSpec):
         required = declared.required
         if required is None:
             required = not field.blank and not field.has_default()
-        header, parse, choices = declared.header or label, text, []
+        parse: Callable[[Any], Any] = text
+        header, choices = declared.header or label, []
         as_text, cache = False, False
         if field.is_relation:
             target = self._target(field)
@@ -203,7 +204,9 @@ class RecordImport(ImportSpec):
     def _unique_sets(self) -> list[tuple[str, ...]]:
         """Field sets unique across the table, for duplicates within one file."""
         opts = self.model._meta
-        sets = [(f.name,) for f in opts.concrete_fields if f.unique and not f.primary_key]
+        sets: list[tuple[str, ...]] = [
+            (f.name,) for f in opts.concrete_fields if f.unique and not f.primary_key
+        ]
         sets += [tuple(c.fields) for c in opts.constraints
                  if isinstance(c, models.UniqueConstraint) and c.fields and c.condition is None]
         declared = {f.name for f in self.fields}
@@ -287,16 +290,21 @@ class RecordImport(ImportSpec):
         if not form.is_valid():
             for name, errors in form.errors.items():
                 key = None if name == NON_FIELD_ERRORS else name
-                if key is not None and (key in reasons or key not in declared):
-                    continue  # the model's reason is the clearer one; undeclared: defaulted
+                if key is not None and key in reasons:
+                    continue  # the model's reason is the clearer one
                 known = {m for ms in reasons.values() for m in ms}
-                reasons.setdefault(key, []).extend(m for m in errors if m not in known)
+                fresh = [str(m) for m in errors if str(m) not in known]
+                if key is not None and key not in declared:
+                    # A rule of the form on a field the import has no column for.
+                    label = form.fields[key].label if key in form.fields else key
+                    key, fresh = None, [f"{label}：{m}" for m in fresh]
+                reasons.setdefault(key, []).extend(fresh)
         if not reasons:
             for name in declared & set(form.cleaned_data):
                 setattr(instance, name, form.cleaned_data[name])  # the form's normal form
             return instance
-        for name, messages in reasons.items():
-            column = self._by_field.get(name) if name else None
+        for field_name, messages in reasons.items():
+            column = self._by_field.get(field_name) if field_name else None
             for message in messages:
                 row.reject(column.header if column else None, message)
         return None
