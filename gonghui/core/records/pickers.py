@@ -81,7 +81,7 @@ class PickerWidget(forms.Widget):
             'data-create-url="{}">'
             '<input type="hidden" name="{}" value="{}" data-picker-value>'
             '<input type="search" id="{}" class="{}" value="{}" autocomplete="off" '
-            'placeholder="{}" aria-label="{}" aria-autocomplete="list" data-picker-input>'
+            'placeholder="{}" aria-autocomplete="list" data-picker-input>'
             '<div class="picker-results list-group position-absolute w-100 shadow-sm" '
             'role="listbox" hidden data-picker-results></div></div>',
             reverse(record.url_name("autocomplete")),
@@ -92,7 +92,6 @@ class PickerWidget(forms.Widget):
             final.get("class", "form-control").replace("form-select", "form-control"),
             self.chosen_label(value),
             record.picker_hint,
-            record.label,
         )
 
 
