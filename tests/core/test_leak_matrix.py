@@ -62,6 +62,8 @@ RECORD_VIEWS: dict[str, frozenset[str]] = {
     "attachment-thumbnail": frozenset({"pk", "attachment"}),
     "attachment-caption": frozenset({"pk", "attachment"}),
     "attachment-delete": frozenset({"pk", "attachment"}),
+    # Only for record types whose pickers create records (people): POST only (GET is 405).
+    "picker-create": frozenset(),
 }
 IMPORT_VIEWS = {"import", "import-template"}
 ATTACHMENT_VIEWS = {
@@ -81,6 +83,7 @@ CHILD_VIEWS: dict[str, frozenset[str]] = {
 }
 # The parent's permission each child view needs: rows are part of their parent.
 CHILD_VIEW_ACTION = {"rows": "view"} | {v: "change" for v in CHILD_VIEWS if v != "rows"}
+PICKER_CREATE_VIEWS = {"picker-create"}
 UUID_PAGES = {"import-job", "import-job-errors"}
 RECORD_VIEW_ACTION = {
     "import": "add",
@@ -98,6 +101,7 @@ RECORD_VIEW_ACTION = {
     "attachment-thumbnail": "view",
     "attachment-caption": "change",
     "attachment-delete": "change",
+    "picker-create": "add",
 }
 # API endpoints are `api-<slug>-<view>` (gonghui/api/urls.py). DRF's router also adds a
 # format-suffix variant of each route (`/api/orgs.json`) under the *same* name with an extra
@@ -371,8 +375,9 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
             return {404}
         if not has_perm(persona, record.perm(RECORD_VIEW_ACTION[endpoint.view])):
             return {403}
-        if endpoint.view in {"reveal", "attachment-caption", "attachment-delete"}:
-            return {405}  # a reveal, a caption and a deletion are POSTs; GET changes nothing
+        if endpoint.view in {"reveal", "attachment-caption", "attachment-delete",
+                             "picker-create"}:
+            return {405}  # reveal, caption, deletion, creation are POSTs; GET changes nothing
         if endpoint.view == "attachment-thumbnail" and not obj.thumbnail:
             return {404}  # a document has no thumbnail
         return {200}
@@ -525,6 +530,7 @@ def test_every_record_type_and_page_has_its_urls() -> None:
     for record in registry:
         views = set(RECORD_VIEWS) - (IMPORT_VIEWS if record.import_spec is None else set())
         views -= ATTACHMENT_VIEWS if not record.attachments else set()
+        views -= PICKER_CREATE_VIEWS if record.picker_create is None else set()
         wanted |= {record.url_name(view) for view in views}
         wanted |= {f"api-{record.slug}-{view}" for view in API_VIEWS}
         for child in record.children:
