@@ -65,11 +65,17 @@ WORKFLOW_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
     ("transitions/<slug:name>/", "bulk-transition", workflowviews.BulkTransitionView),
 ]
 
+# Only for record types whose pickers may create a record (`RecordType.picker_create`).
+PICKER_CREATE_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
+    ("picker-create/", "picker-create", views.RecordPickerCreateView),
+]
+
 
 def record_urls(record: RecordType) -> list[URLPattern]:
     routes = VIEWS + (IMPORT_VIEWS if record.import_spec is not None else [])
     routes += ATTACHMENT_VIEWS if record.attachments else []
     routes += WORKFLOW_VIEWS if record.workflow is not None else []
+    routes += PICKER_CREATE_VIEWS if record.picker_create is not None else []
     patterns = [
         path(f"{record.slug}/{route}", view.as_view(record_type=record), name=record.url_name(name))
         for route, name, view in routes

@@ -478,7 +478,7 @@ def load_elections(*, seed: int, plan: BuildingPlan) -> ImportResult:
     """Write the elections workbook and import it as the console operator, as a cadre would."""
     from gonghui.core.imports.engine import run_import
     from gonghui.core.ops.operator import Operator
-    from gonghui.orgs.imports import ElectionImport
+    from gonghui.core.records.registry import registry
 
     rows = election_rows(seed=seed, plan=plan)
     root = Organization.objects.get_first_root_node()
@@ -490,7 +490,8 @@ def load_elections(*, seed: int, plan: BuildingPlan) -> ImportResult:
         for number, (code, held, term, guide) in enumerate(sorted(rows), start=1):
             sheet.write_row(number, 0, [code, held.isoformat(), str(term), guide])
         book.close()
-        return run_import(ElectionImport(), path, user=Operator(org=root))
+        return run_import(registry["elections"].import_spec, path,  # type: ignore[arg-type]
+                           user=Operator(org=root))
 
 
 LEVEL_WEIGHTS = {

@@ -1,13 +1,10 @@
 """The organisation import (template `orgs`): new unions under parents on record or above them in
-the sheet, and corrections to organisations already on record; and the term-election import
-(template `elections`)."""
+the sheet, and corrections to organisations already on record. Elections and workers' homes are
+declared imports (`RecordImport` in gonghui/orgs/records.py); their 填表说明 are here."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
-
-from django.utils import timezone
 
 from gonghui.core.imports.spec import (
     CellError,
@@ -22,7 +19,7 @@ from gonghui.core.imports.spec import (
 )
 from gonghui.core.text.identifiers import IdentifierError, check_uscc
 from gonghui.orgs.forms import ALLOWED_CHILDREN
-from gonghui.orgs.models import UNION_KINDS, Election, Organization, OrgKind, TermYears
+from gonghui.orgs.models import Organization, OrgKind
 
 KINDS_BY_LABEL = {str(label): value for value, label in OrgKind.choices}
 
@@ -171,96 +168,14 @@ class OrganizationImport(ImportSpec):
         return result
 
 
-def parse_term(value: Any) -> int:
-    word = text(value).removesuffix("年")
-    if word not in {str(int(choice)) for choice in TermYears}:
-        raise CellError("应为3或5")
-    return int(word)
+ELECTION_INSTRUCTIONS = (
+    "填表说明：1. 红色列为必填；2. 工会编码须是您管辖范围内的基层工会或联合工会；"
+    "3. 届期填3或5（年）；4. 日期可写作 2018-05-01、2018.5.1 或 2018年5月1日；"
+    "5. 指导单位编码（选填）须在您的管辖范围内；6. 同一工会同一天的换届已登记的，该行不再导入。"
+)
 
-
-class ElectionImport(ImportSpec):
-    """换届记录: one row per election of a union in the importer's subtree."""
-
-    slug = "elections"
-    title = "换届记录导入模板"
-    instructions = (
-        "填表说明：1. 红色列为必填；2. 工会编码须是您管辖范围内的基层工会或联合工会；"
-        "3. 届期填3或5（年）；4. 日期可写作 2018-05-01、2018.5.1 或 2018年5月1日；"
-        "5. 指导单位编码（选填）须在您的管辖范围内；6. 同一工会同一天的换届已登记的，该行不再导入。"
-    )
-    columns = (
-        ImportColumn("工会编码", "union", text, required=True, as_text=True),
-        ImportColumn("换届日期", "held_on", parse_day, required=True, width=12,
-                     note="换届日期格式如 2018-05-01"),
-        ImportColumn("届期(年)", "term_years", parse_term, required=True,
-                     choices=[str(int(choice)) for choice in TermYears], width=10),
-        ImportColumn("指导单位编码", "guided_by", text, as_text=True, note="选填"),
-    )
-
-    def check(self, rows: list[Row], context: ImportContext) -> None:
-        state = context.cache
-        if "orgs" not in state:
-            # Every organisation the importer sees, once per import: a code outside the subtree
-            # reads exactly like a code that does not exist.
-            state["orgs"] = {
-                org.code: org
-                for org in Organization.objects.visible_to(context.user).only(
-                    "id", "code", "kind", "path"
-                )
-            }
-            state["seen"] = {}
-        orgs: dict[str, Organization] = state["orgs"]
-        seen: dict[tuple[str, datetime.date], int] = state["seen"]
-        today = timezone.localdate()
-        candidates = [orgs[r.values["union"]].pk for r in rows
-                      if r.ok and r.values["union"] in orgs]
-        on_record = set(
-            Election.objects.visible_to(context.user)
-            .filter(union_id__in=candidates)
-            .values_list("union_id", "held_on")
-        )
-        for row in rows:
-            if not row.ok:
-                continue
-            values = row.values
-            union = orgs.get(values["union"])
-            if union is None:
-                row.reject("工会编码", f"“工会编码”{values['union']}不存在或不在您的管辖范围内")
-                continue
-            if union.kind not in UNION_KINDS:
-                row.reject("工会编码", f"“工会编码”{union.code}是{union.get_kind_display()}，"
-                                      "只有基层工会和联合工会进行换届")
-                continue
-            held = values["held_on"]
-            if held > today:
-                row.reject("换届日期", "“换届日期”不能晚于今天")
-                continue
-            guided = values.get("guided_by")
-            if guided and guided not in orgs:
-                row.reject("指导单位编码", f"“指导单位编码”{guided}不存在或不在您的管辖范围内")
-                continue
-            key = (union.code, held)
-            if key in seen:
-                row.reject("换届日期", f"与第{seen[key]}行是同一工会同一天的换届")
-                continue
-            if (union.pk, held) in on_record:
-                row.reject("换届日期", f"{union.name}在{held:%Y-%m-%d}的换届已登记")
-                continue
-            seen[key] = row.number
-            values["union_obj"] = union
-            values["guided_obj"] = orgs.get(guided) if guided else None
-
-    def write(self, rows: list[Row], context: ImportContext) -> WriteResult:
-        elections = []
-        for row in rows:
-            values = row.values
-            election = Election(
-                union=values["union_obj"],
-                held_on=values["held_on"],
-                term_years=values["term_years"],
-                guided_by=values["guided_obj"],
-            )
-            election.sync_org_path()
-            elections.append(election)
-        Election.objects.bulk_create(elections, batch_size=1000)
-        return WriteResult(created=len(elections))
+HOME_INSTRUCTIONS = (
+    "填表说明：1. 红色列为必填；2. 工会编码须是您管辖范围内的基层工会或联合工会；"
+    "3. 命名层级从下拉列表选择；4. 评定年度不能晚于命名日期所在年份；"
+    "5. 建家标准各项填“是”或“否”（不填为否）；6. 同一工会同一年度同一层级只能命名一次。"
+)

@@ -56,7 +56,8 @@ class Organization(MP_Node, TimeStamped):
     """
 
     code = models.CharField(_("组织编码"), max_length=32, unique=True)
-    name = models.CharField(_("组织名称"), max_length=100)
+    # Indexed for pickers: a name's first characters find it at any size of the tree.
+    name = models.CharField(_("组织名称"), max_length=100, db_index=True)
     kind = models.CharField(_("组织类型"), max_length=16, choices=OrgKind.choices)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     uscc = models.CharField(
@@ -146,9 +147,11 @@ class Ownership(models.TextChoices):
 class Enterprise(OrgOwned):
     """An employer. Owned by the union that covers it, or by its town while it has none."""
 
-    name = models.CharField(_("企业名称"), max_length=100)
+    # Both indexed for pickers (a name's or a credit code's first characters).
+    name = models.CharField(_("企业名称"), max_length=100, db_index=True)
     uscc = models.CharField(
-        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_uscc]
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_uscc],
+        db_index=True,
     )
     industry = models.CharField(_("行业"), max_length=1, choices=Industry.choices, blank=True)
     ownership = models.CharField(

@@ -6,17 +6,19 @@ import datetime
 from typing import Any
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
 from gonghui.core.attachments.kinds import DOCUMENTS, AttachmentKind, photos
+from gonghui.core.imports.declared import Field, RecordImport
 from gonghui.core.records.filters import RecordFilterSet
 from gonghui.core.records.registry import RecordType, Related, register
 from gonghui.core.records.tables import Column
 from gonghui.orgs.elections import STATUS_CHOICES, elections_with_status, unions_with_status
 from gonghui.orgs.forms import ElectionForm, OrganizationForm, WorkersHomeForm
-from gonghui.orgs.imports import ElectionImport, OrganizationImport
+from gonghui.orgs.imports import ELECTION_INSTRUCTIONS, HOME_INSTRUCTIONS, OrganizationImport
 from gonghui.orgs.models import HOME_CHECKLIST, Election, Enterprise, Organization, WorkersHome
 
 
@@ -50,6 +52,16 @@ class OrganizationFilterSet(StatusDayFilterSet):
         return unions_with_status(qs, elections, value, self.status_day())
 
 
+def org_picker_search(value: str) -> Q:
+    """An organisation by the start of its code or of its name: both columns are indexed."""
+    return Q(code__prefix=value) | Q(name__prefix=value)
+
+
+def enterprise_picker_search(value: str) -> Q:
+    """An enterprise by the start of its name or its credit code (both indexed)."""
+    return Q(name__prefix=value) | Q(uscc__prefix=value.upper())
+
+
 organizations = register(
     RecordType(
         model=Organization,
@@ -76,6 +88,12 @@ organizations = register(
         activity_date="founded_on",
         default_ordering=["path"],
         import_spec=OrganizationImport(),
+        grows=True,
+        natural_key="code",
+        natural_key_label="编码",
+        picker_search=org_picker_search,
+        picker_label=lambda org: f"{org.name}（{org.code}）",
+        picker_hint="输入组织名称或编码",
         grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view change"},
         related=[
             Related(
@@ -135,6 +153,11 @@ enterprises = register(
         ],
         menu_order=20,
         icon="bi-building",
+        grows=True,
+        natural_key="uscc",
+        natural_key_label="统一社会信用代码",
+        picker_search=enterprise_picker_search,
+        picker_hint="输入企业名称或统一社会信用代码",
         grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view change"},
     )
 )
@@ -186,7 +209,11 @@ elections = register(
         form_base=ElectionForm,
         menu_order=22,
         icon="bi-arrow-repeat",
-        import_spec=ElectionImport(),
+        # The template's headers are a contract (docs/operations.md): 工会编码, 换届日期,
+        # 届期(年), 指导单位编码 — the fields' names, the organisations' 编码 added.
+        import_spec=RecordImport("union", "held_on", Field("term_years", required=True),
+                                 "guided_by", title="换届记录导入模板",
+                                 instructions=ELECTION_INSTRUCTIONS),
         in_search=False,
         default_ordering=["-held_on", "-pk"],
         activity_date="held_on",
@@ -219,6 +246,9 @@ homes = register(
         in_search=False,
         default_ordering=["-awarded_on", "-pk"],
         activity_date="awarded_on",
+        import_spec=RecordImport("union", "level", "year", "awarded_on",
+                                 *(name for name, _label in HOME_CHECKLIST),
+                                 instructions=HOME_INSTRUCTIONS),
         grants=RECORD_GRANTS,
         attachments=[
             photos(hint="活动室、书屋、荣誉墙等"),

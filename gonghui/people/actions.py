@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
 from gonghui.orgs.models import UNION_KINDS, Organization
-from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person
+from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person, Sex
 
 
 def _require_union(union: Organization) -> None:
@@ -116,3 +116,57 @@ def leave(
     audit.record(AuditAction.UPDATE, request=request, user=user, obj=current,
                  changes={"action": "leave", "ended_on": str(on)})
     return current
+
+
+class PersonFromIdNumber:
+    """The person picker's offer: an 18-digit ID number not on record becomes a new person.
+
+    Declared on the people record type (`picker_create`); sex and birth date come from the
+    number, whose check character is verified; the cadre gives the name. The new person is
+    owned by the cadre's own organisation until a membership moves them.
+    """
+
+    def offer(self, query: str, user: Any) -> dict[str, str] | None:
+        from gonghui.core.text.identifiers import IdentifierError, check_id_number
+
+        query = query.strip()
+        if len(query) != 18:
+            return None
+        try:
+            info = check_id_number(query)
+        except IdentifierError:
+            return None
+        if find_person(info.number) is not None:
+            return None  # on record (perhaps in another branch): nothing more is said
+        sex = Sex(info.sex).label
+        return {
+            "id_number": info.number,
+            "sex": str(sex),
+            "birth_date": f"{info.birth_date:%Y-%m-%d}",
+            "label": f"新建人员：身份证号 {info.number}（{sex}，{info.birth_date:%Y-%m-%d}出生）",
+        }
+
+    @transaction.atomic
+    def create(self, data: Any, user: Any) -> Person:
+        from gonghui.core.text.identifiers import IdentifierError, check_id_number
+
+        name = str(data.get("name", "")).strip()
+        if not name:
+            raise ValidationError("请填写姓名")
+        if len(name) > 50:
+            raise ValidationError("姓名不能超过50个字")
+        try:
+            info = check_id_number(str(data.get("id_number", "")))
+        except IdentifierError as exc:
+            raise ValidationError(str(exc)) from exc
+        org = getattr(user, "org", None)
+        if org is None or not getattr(user, "sees_records", False):
+            raise ValidationError("您的账号没有所属组织，不能新建人员")
+        if find_person(info.number) is not None:
+            raise ValidationError("该身份证号已在系统中登记")
+        person = Person(id_number=info.number, name=name, sex=info.sex,
+                        birth_date=info.birth_date, org=org)
+        person.save()
+        audit.record(AuditAction.CREATE, user=user, obj=person,
+                     changes={"action": "picker", "name": name})
+        return person

@@ -10,10 +10,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
+from gonghui.core.imports.declared import Field, RecordImport
 from gonghui.core.records.filters import RecordFilterSet
 from gonghui.core.records.registry import RecordType, Related, register
 from gonghui.core.records.tables import Column
 from gonghui.core.text.pinyin import matches as looks_like_initials
+from gonghui.people.actions import PersonFromIdNumber
 from gonghui.people.forms import MemberForm, PersonForm
 from gonghui.people.imports import MemberImport
 from gonghui.people.models import BenefitCard, Membership, Person
@@ -43,6 +45,23 @@ def person_search(prefix: str, value: str) -> Q:
             **{f"{prefix}mobile__endswith": value}
         )
     return Q(**{f"{prefix}name__prefix": value})
+
+
+def person_picker_search(value: str) -> Q:
+    """A picker's query: like the search box, but only what an index serves.
+
+    A number is an ID number or its last digits (`id_tail` finds the candidates, the longer
+    tail narrows them); phones are left to the list page, their column has no index.
+    """
+    value = value.strip()
+    if DIGITS.match(value):
+        value = value.upper()
+        if len(value) == 18:
+            return Q(id_number=value)
+        if len(value) < 4:
+            return Q(pk__in=[])  # too few digits to tell anybody apart: keep typing
+        return Q(id_tail=value[-4:], id_number__endswith=value)
+    return person_search("", value)
 
 
 class PersonFilterSet(RecordFilterSet):
@@ -76,6 +95,14 @@ people = register(RecordType(
     form_fields=["name", "id_number", "mobile", "ethnicity", "education", "political_status",
                  "employer", "employer_name", "is_migrant", "org"],
     form_base=PersonForm,
+    grows=True,
+    natural_key="id_number",
+    natural_key_label="身份证号",
+    picker_search=person_picker_search,
+    picker_create=PersonFromIdNumber(),
+    # Never the whole ID number in a list that anyone who may pick a person sees.
+    picker_label=lambda person: f"{person.name}（身份证号尾号{person.id_tail}）",
+    picker_hint="输入姓名、拼音首字母、身份证号后四位或完整身份证号",
     menu_group="会员管理",
     menu_order=40,
     icon="bi-person-vcard",
@@ -118,5 +145,10 @@ cards = register(RecordType(
     menu_order=50,
     icon="bi-credit-card",
     activity_date="issued_on",
+    import_spec=RecordImport(
+        "number", "person", "issued_on", Field("org", header="发卡组织编码"),
+        instructions="填表说明：1. 红色列为必填；2. 卡号请按文本填写，不能与已有卡号重复；"
+                     "3. 持卡人须已登记且在您的管辖范围内；4. 发卡组织编码须在您的管辖范围内。",
+    ),
     grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view"},
 ))

@@ -61,14 +61,17 @@ def test_city_admin_filters_opens_and_exports_organisations(
     table = page.get_by_test_id("record-table")
     expect(table).to_contain_text(town_b.name)
 
-    # Narrow to town A with the filter form.
-    page.get_by_label("组织范围").select_option(str(town_a.pk))
+    # Narrow to town A with the filter form: the organisation is a picker, typed into.
+    page.get_by_label("组织范围").fill(town_a.code)
+    page.get_by_role("button", name=f"{town_a.name}（{town_a.code}）").click()
     page.get_by_role("button", name="查询").click()
     expect(page).to_have_url(re.compile(rf"[?&]org={town_a.pk}(&|$)"))
     for org in [town_a, *a_unions]:
         expect(table).to_contain_text(org.name)
     expect(table).not_to_contain_text(SENTINEL_B)
-    expect(page.get_by_label("组织范围")).to_have_value(str(town_a.pk))
+    expect(page.get_by_label("组织范围")).to_have_value(f"{town_a.name}（{town_a.code}）")
+    expect(page.get_by_test_id("filter-form").locator("input[name=org]")).to_have_value(
+        str(town_a.pk))
     page.screenshot(path="/tmp/browser-list.png", full_page=True)
 
     # Open a union from its row, then come back to the filtered list.
@@ -103,3 +106,51 @@ def test_city_admin_filters_opens_and_exports_organisations(
     assert requested, "the request listener saw nothing"
     external = [url for url in requested if not url.startswith(f"{base}/")]
     assert not external, f"pages requested outside the live server: {external}"
+
+
+@pytest.fixture
+def town_a_cadre(make_persona: Callable[[str], Any]) -> Any:
+    return make_persona("town_a_cadre")
+
+
+@pytest.mark.browser
+def test_a_cadre_creates_a_person_from_an_id_number_in_the_card_form(
+    transactional_db: Any,
+    federation: Federation,
+    town_a_cadre: Any,
+    live_server: Any,
+    page: Any,
+) -> None:
+    import datetime
+    import random
+
+    from playwright.sync_api import expect
+
+    from gonghui.core.text.identifiers import make_id_number
+    from gonghui.people.models import BenefitCard
+
+    number = make_id_number(random.Random(5), area_code="370285",
+                            birth_date=datetime.date(1991, 2, 3), sex="F")
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.get_by_label("用户名").fill("town_a_cadre")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{base}/")
+
+    page.goto(f"{base}/cards/new/")
+    page.get_by_label("卡号").fill("浏览器卡0001")
+    page.get_by_label("持卡人").fill(number)
+    expect(page.get_by_text(f"新建人员：身份证号 {number}（女，1991-02-03出生）")).to_be_visible()
+    page.get_by_placeholder("请输入姓名").fill("赵新")
+    page.get_by_role("button", name="新建并选用").click()
+    expect(page.get_by_label("持卡人")).to_have_value(f"赵新（身份证号尾号{number[-4:]}）")
+    page.get_by_label("发卡日期").fill("2019-03-01")
+    page.get_by_label("所属组织").fill("A-1")
+    page.get_by_role("button", name=f"{federation.union_a1.name}（A-1）").click()
+    page.screenshot(path="/tmp/browser-picker.png", full_page=True)
+    page.get_by_role("button", name="保存").click()
+    expect(page).to_have_url(re.compile(r"/cards/\d+/$"))
+    card = BenefitCard.objects.get(number="浏览器卡0001")
+    assert (card.person.id_number, card.person.name, card.org) == (
+        number, "赵新", federation.union_a1)

@@ -66,6 +66,8 @@ RECORD_VIEWS: dict[str, frozenset[str]] = {
     # transition of selected rows; both POST only (GET is 405). `name` is a transition's.
     "transition": frozenset({"pk", "name"}),
     "bulk-transition": frozenset({"name"}),
+    # Only for record types whose pickers create records (people): POST only (GET is 405).
+    "picker-create": frozenset(),
 }
 IMPORT_VIEWS = {"import", "import-template"}
 ATTACHMENT_VIEWS = {
@@ -86,6 +88,7 @@ CHILD_VIEWS: dict[str, frozenset[str]] = {
 # The parent's permission each child view needs: rows are part of their parent.
 CHILD_VIEW_ACTION = {"rows": "view"} | {v: "change" for v in CHILD_VIEWS if v != "rows"}
 WORKFLOW_VIEWS = {"transition", "bulk-transition"}
+PICKER_CREATE_VIEWS = {"picker-create"}
 UUID_PAGES = {"import-job", "import-job-errors"}
 RECORD_VIEW_ACTION = {
     "import": "add",
@@ -103,6 +106,7 @@ RECORD_VIEW_ACTION = {
     "attachment-thumbnail": "view",
     "attachment-caption": "change",
     "attachment-delete": "change",
+    "picker-create": "add",
 }
 # API endpoints are `api-<slug>-<view>` (gonghui/api/urls.py). DRF's router also adds a
 # format-suffix variant of each route (`/api/orgs.json`) under the *same* name with an extra
@@ -396,8 +400,8 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
         if not has_perm(persona, record.perm(view_action(endpoint.slug, endpoint.view))):
             return {403}
         if endpoint.view in {"reveal", "attachment-caption", "attachment-delete",
-                             *WORKFLOW_VIEWS}:
-            return {405}  # POSTs only (reveal, caption, deletion, transitions)
+                             "picker-create", *WORKFLOW_VIEWS}:
+            return {405}  # POSTs only (reveal, caption, deletion, creation, transitions)
         if endpoint.view == "attachment-thumbnail" and not obj.thumbnail:
             return {404}  # a document has no thumbnail
         return {200}
@@ -551,6 +555,7 @@ def test_every_record_type_and_page_has_its_urls() -> None:
         views = set(RECORD_VIEWS) - (IMPORT_VIEWS if record.import_spec is None else set())
         views -= ATTACHMENT_VIEWS if not record.attachments else set()
         views -= WORKFLOW_VIEWS if record.workflow is None else set()
+        views -= PICKER_CREATE_VIEWS if record.picker_create is None else set()
         wanted |= {record.url_name(view) for view in views}
         wanted |= {
             f"api-{record.slug}-{view}"

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from gonghui.core.imports.engine import run_import
 from gonghui.core.imports.spec import ERROR_COLUMN
-from gonghui.orgs.imports import ElectionImport, OrganizationImport
+from gonghui.core.records.registry import registry
+from gonghui.orgs.imports import OrganizationImport
 from gonghui.orgs.models import Election, HomeLevel, Organization, WorkersHome
 from tests.conftest import SENTINEL_A, SENTINEL_B
 from tests.people.test_member_import import read_rows, write_book
@@ -141,15 +142,15 @@ def test_the_elections_import_accepts_good_rows_and_explains_bad_ones(
         ["", "", "", ""],                                # blank: skipped
         ["A-1", "", "", ""],                             # required cells missing
     ], headers=ELECTION_HEADERS)
-    result = run_import(ElectionImport(), path, user=cadre)
+    result = run_import(registry["elections"].import_spec, path, user=cadre)
     assert (result.created, result.rejected) == (2, 9)
     reasons = rejected(result)
     assert "B-1不存在或不在您的管辖范围内" in reasons[1]
     assert "ZZZ不存在或不在您的管辖范围内" in reasons[2]
     assert "只有基层工会和联合工会进行换届" in reasons[3]
-    assert "与第2行是同一工会同一天的换届" in reasons[4]
-    assert "换届已登记" in reasons[5]
-    assert "“届期(年)”应为3或5" in reasons[6]
+    assert "与第2行重复（工会编码、换届日期）" in reasons[4]
+    assert "该工会在这一天已有换届记录" in reasons[5]
+    assert "“届期(年)”应为3年、5年" in reasons[6]
     assert "不能晚于今天" in reasons[7]
     assert "指导单位编码" in reasons[8] and "不在您的管辖范围内" in reasons[8]
     assert "“换届日期”为必填项" in reasons[9] and "“届期(年)”为必填项" in reasons[9]

@@ -11,7 +11,8 @@ class RecordForm(forms.ModelForm):
     """A model form that knows its user and offers only organisations (and records) they see.
 
     Because choices come from `visible_to`, a posted id outside the subtree fails validation as
-    "not one of the available choices": forms cannot attach a record to another branch.
+    "not one of the available choices": forms cannot attach a record to another branch. A
+    foreign key to a table that grows is a picker, never a <select> (`pickers.use_pickers`).
     """
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -29,3 +30,7 @@ class RecordForm(forms.ModelForm):
                 widget.input_type = "date"
                 widget.format = "%Y-%m-%d"
             widget.attrs.setdefault("class", css)
+        from gonghui.core.records.pickers import use_pickers
+
+        # After the querysets are scoped: a picker reads its chosen label through them.
+        use_pickers(self.fields, create=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from django import forms
 from django.db import models
@@ -25,6 +25,20 @@ from gonghui.core.records.tables import Column, Table
 from gonghui.core.workflow.spec import Workflow
 
 ACTIONS = ("view", "add", "change", "delete")
+
+
+class PickerCreate(Protocol):
+    """A record type's offer to create a record from a picker's query.
+
+    `offer` answers a query that found nothing with what the picker shows (a dict of strings,
+    `label` among them) or None; `create` makes the record from the posted fields and returns
+    it, or raises `ValidationError` with a Chinese message. The app that owns the model
+    implements it: the generic layer knows neither people nor ID numbers.
+    """
+
+    def offer(self, query: str, user: Any) -> dict[str, str] | None: ...
+
+    def create(self, data: Mapping[str, str], user: Any) -> models.Model: ...
 
 
 @dataclass
@@ -90,6 +104,23 @@ class RecordType:
     # (elections, workers' homes) stay out: the organisations' group already finds the union,
     # and every group searched costs the page a query.
     in_search: bool = True
+    # Pickers and imports (docs/architecture.md, "Pickers", "Declaring an import"):
+    # `grows` marks a table that can grow without bound (people, organisations, enterprises):
+    # every foreign key to it is an autocomplete, never a <select>.
+    grows: bool = False
+    # The field an import names a record of this type by (组织编码, 身份证号, 统一社会信用代码),
+    # and the word a foreign key's header adds to the field's name ("工会" + "编码").
+    natural_key: str = ""
+    natural_key_label: str = ""
+    # What a picker's query means here: an index-served condition (name prefix, initials, code).
+    # Without it the picker searches like the list page's search box.
+    picker_search: Callable[[str], models.Q] | None = None
+    # How a picker offers to create a record from what was typed (a person from an ID number).
+    picker_create: PickerCreate | None = None
+    # What a picker shows for a record (a name alone is ambiguous), and the hint in its box.
+    picker_label: Callable[[Any], str] | None = None
+    picker_hint: str = "输入名称搜索"
+
     # The kinds of files the record carries (照片, 会议纪要 …): gallery and file list on the
     # detail page, upload and download URLs, `required_attachment` rules (core/attachments/).
     attachments: Sequence[AttachmentKind] = ()
@@ -107,6 +138,9 @@ class RecordType:
         if self.workflow is not None and self.workflow.field not in self.filters:
             # Every list of a workflow's records filters by state.
             self.filters = [*self.filters, self.workflow.field]
+        bind = getattr(self.import_spec, "bind", None)
+        if bind is not None:
+            bind(self)  # a declared import reads its columns from this record type
 
     def add_children(self, *children: ChildRows) -> None:
         for child in children:

@@ -14,7 +14,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -25,6 +32,7 @@ from gonghui.core.ops.dbrouter import replica_reads
 from gonghui.core.records.children import child_block
 from gonghui.core.records.exports import export_filename, write_xlsx
 from gonghui.core.records.paging import CappedPaginator
+from gonghui.core.records.pickers import picker_label
 from gonghui.core.records.registry import RecordType, registry
 from gonghui.core.records.tables import Column
 from gonghui.core.workflow import actions as workflow
@@ -348,17 +356,65 @@ class RecordExportView(RecordView):
 
 
 class RecordAutocompleteView(RecordView):
-    """`?q=` → up to 20 `{id, text}` of the records the user sees."""
+    """`?q=` → up to 20 `{id, text}` of the records the user sees: what pickers list.
+
+    A type that declares `picker_search` is searched by it (index-served: a name's start, its
+    pinyin initials, an ID number's last digits, a code); others as their list's search box. A
+    query that finds nothing may come back with the type's offer to create a record.
+    """
+
+    LIMIT = 20
 
     def get(self, request: HttpRequest) -> JsonResponse:
         record = self.record_type
-        filterset = record.filterset_class(
-            {"q": request.GET.get("q", "")},
-            queryset=record.base_queryset(request.user),
-            request=request,
+        query = request.GET.get("q", "").strip()[:100]
+        queryset = record.base_queryset(request.user)
+        if record.picker_search is not None:
+            # No ORDER BY: the first rows the index yields are enough, and ordering by anything
+            # but the searched column would make the database read every match first.
+            found = list(
+                queryset.filter(record.picker_search(query)).order_by()[: self.LIMIT]
+                if query else queryset.order_by()[: self.LIMIT]
+            )
+        else:
+            filterset = record.filterset_class(
+                {"q": query}, queryset=queryset, request=request
+            )
+            found = list(filterset.qs.order_by("pk")[: self.LIMIT])
+        items = sorted(
+            ({"id": obj.pk, "text": picker_label(record, obj)} for obj in found),
+            key=lambda item: item["text"],
         )
-        items = [{"id": obj.pk, "text": str(obj)} for obj in filterset.qs.order_by("pk")[:20]]
-        return JsonResponse({"results": items})
+        answer: dict[str, Any] = {"results": items}
+        if (
+            not items
+            and query
+            and record.picker_create is not None
+            and request.user.has_perm(record.perm("add"))
+        ):
+            offer = record.picker_create.offer(query, request.user)
+            if offer is not None:
+                answer["create"] = offer
+        return JsonResponse(answer)
+
+
+class RecordPickerCreateView(RecordView):
+    """POST: create a record from a picker's offer (`RecordType.picker_create`), audited by the
+    hook; answers `{id, text}` for the picker to select, or `{error}` with status 400."""
+
+    action = "add"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> JsonResponse:
+        record = self.record_type
+        hook = record.picker_create
+        if hook is None:
+            raise Http404
+        try:
+            obj = hook.create(request.POST, request.user)
+        except ValidationError as exc:
+            return JsonResponse({"error": "；".join(exc.messages)}, status=400)
+        return JsonResponse({"id": obj.pk, "text": picker_label(record, obj)})
 
 
 def search(request: HttpRequest) -> HttpResponse:
