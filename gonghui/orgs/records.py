@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import django_filters
+from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,14 @@ from gonghui.core.records.tables import Column
 from gonghui.orgs.elections import STATUS_CHOICES, elections_with_status, unions_with_status
 from gonghui.orgs.forms import ElectionForm, OrganizationForm, WorkersHomeForm
 from gonghui.orgs.imports import ElectionImport, OrganizationImport
-from gonghui.orgs.models import HOME_CHECKLIST, Election, Enterprise, Organization, WorkersHome
+from gonghui.orgs.models import (
+    HOME_CHECKLIST,
+    Election,
+    Enterprise,
+    Organization,
+    OrgKind,
+    WorkersHome,
+)
 
 
 class StatusDayFilterSet(RecordFilterSet):
@@ -37,6 +45,10 @@ class OrganizationFilterSet(StatusDayFilterSet):
     """Organisations, with the unions overdue or due soon for election — including unions with
     no election on record, judged by their founding date (docs/architecture.md)."""
 
+    # Several kinds at once: 新建工会 counts grassroots and joint unions together.
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("组织类型"), choices=OrgKind.choices, widget=forms.CheckboxSelectMultiple
+    )
     election_status = django_filters.ChoiceFilter(
         label=_("换届状态"), choices=STATUS_CHOICES, method="by_status", empty_label="全部"
     )
@@ -149,10 +161,6 @@ class ElectionFilterSet(StatusDayFilterSet):
 
     status = django_filters.ChoiceFilter(
         label=_("换届状态"), choices=STATUS_CHOICES, method="by_status", empty_label="全部"
-    )
-    held = django_filters.DateFromToRangeFilter(
-        label=_("换届日期"), field_name="held_on",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
 
     def by_status(self, qs: Any, name: str, value: str) -> Any:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from gonghui.core.records.tables import Column
 from gonghui.core.text.pinyin import matches as looks_like_initials
 from gonghui.people.forms import MemberForm, PersonForm
 from gonghui.people.imports import MemberImport
+from gonghui.people.indicators import active_on
 from gonghui.people.models import BenefitCard, Membership, Person
 
 DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
@@ -51,10 +53,14 @@ class PersonFilterSet(RecordFilterSet):
 
 
 class MemberFilterSet(RecordFilterSet):
-    enrolled = django_filters.DateFromToRangeFilter(
-        label=_("入会日期"), field_name="enrolled_on",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    # 在会会员 on a day, judged by dates as the indicator members.active is.
+    active_on = django_filters.DateFilter(
+        label=_("在会日期"), method="by_active_on",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def by_active_on(self, qs: Any, name: str, value: Any) -> Any:
+        return active_on(qs, value) if value else qs
 
     def search(self, qs: Any, name: str, value: str) -> Any:
         return qs.filter(person_search("person__", value)) if value.strip() else qs

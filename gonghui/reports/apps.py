@@ -11,3 +11,5 @@ class ReportsConfig(AppConfig):
         autodiscover_modules("indicators")
         # ... and each app's sections.py its part of the review (gonghui.reports.sections).
         autodiscover_modules("sections")
+        # ... and each app's panels.py its home panels (gonghui.core.records.panels).
+        autodiscover_modules("panels")
