@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
 from gonghui.core.records.filters import RecordFilterSet
+from gonghui.core.records.menus import menu_group
 from gonghui.core.records.registry import RecordType, Related, register
 from gonghui.core.records.tables import Column
 from gonghui.orgs.elections import STATUS_CHOICES, elections_with_status, unions_with_status
@@ -25,6 +26,8 @@ from gonghui.orgs.models import (
     OrgKind,
     WorkersHome,
 )
+
+ORGS_MENU = menu_group("组织管理", order=10, icon="bi-diagram-3")
 
 
 class StatusDayFilterSet(RecordFilterSet):

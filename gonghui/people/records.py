@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
 from gonghui.core.records.filters import RecordFilterSet
+from gonghui.core.records.menus import menu_group
 from gonghui.core.records.registry import RecordType, Related, register
 from gonghui.core.records.tables import Column
 from gonghui.core.text.pinyin import matches as looks_like_initials
@@ -20,6 +21,7 @@ from gonghui.people.imports import MemberImport
 from gonghui.people.indicators import active_on
 from gonghui.people.models import BenefitCard, Membership, Person
 
+MEMBERS_MENU = menu_group("会员管理", order=20, icon="bi-people")
 DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
 
 
@@ -82,7 +84,7 @@ people = register(RecordType(
     form_fields=["name", "id_number", "mobile", "ethnicity", "education", "political_status",
                  "employer", "employer_name", "is_migrant", "org"],
     form_base=PersonForm,
-    menu_group="会员管理",
+    menu_group=MEMBERS_MENU,
     menu_order=40,
     icon="bi-person-vcard",
     grants=GRANTS,
@@ -104,7 +106,7 @@ members = register(RecordType(
     filters=["status", "joined_by"],
     form_fields=["org", "enrolled_on", "card_number"],
     form_base=MemberForm,
-    menu_group="会员管理",
+    menu_group=MEMBERS_MENU,
     menu_order=30,
     icon="bi-people",
     count_by="status",
@@ -120,7 +122,7 @@ cards = register(RecordType(
              Column("org", label=str(_("发卡组织")))],
     search_fields=["number", "person__name"],
     form_fields=["number", "person", "issued_on", "org"],
-    menu_group="会员管理",
+    menu_group=MEMBERS_MENU,
     menu_order=50,
     icon="bi-credit-card",
     activity_date="issued_on",

@@ -13,3 +13,4 @@ class ReportsConfig(AppConfig):
         autodiscover_modules("sections")
         # ... and each app's panels.py its home panels (gonghui.core.records.panels).
         autodiscover_modules("panels")
+        from gonghui.reports import menus  # noqa: F401  # the review's menu entry
