@@ -1,4 +1,4 @@
-"""Sample records each app declares for its record types: the leak matrix's sentinels.
+"""Sample records each app declares for its record types: leak-matrix sentinels and demo records.
 
 The leak matrix (tests/core/test_leak_matrix.py) plants, in each of two branches of a small
 federation, one record of every registered record type whose text carries the branch's sentinel,
@@ -6,11 +6,20 @@ then requests every URL as every persona. The records come from the apps, not fr
 in tests/conftest.py: each app's `samples.py` defines
 
     def sentinels(branch: Branch) -> dict[str, Any]:
-        '''{record type slug: a record in this branch}, made through the app's actions.'''
+        # {record type slug: a record in this branch}, made through the app's actions
 
 which is called once per branch, app by app in INSTALLED_APPS order (so a later app may use what
 an earlier one made: `branch.made["people"]`). Adding a record type means adding its sentinel
 there, in the app that declares it; no shared file changes.
+
+The demo federation (`gonghui demo`) is assembled the same way: after the shared tree, the
+accounts and the existing steps, each app's `samples.py` may define
+
+    def demo(build: DemoBuild) -> None:
+        # the app's demo records, made through its actions and imports
+
+called in INSTALLED_APPS order; it reads the seed and the half-year from `build` and adds what
+it made to `build.counts`.
 """
 
 from __future__ import annotations
@@ -38,6 +47,16 @@ class Branch:
     made: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class DemoBuild:
+    """The demo federation as built so far, handed to each app's `demo` step."""
+
+    seed: int
+    plan: Any  # gonghui.demo.federation.BuildingPlan
+    period: tuple[Any, Any]  # the demo's half-year: (first day, last day)
+    counts: dict[str, int] = field(default_factory=dict)  # {slug: records an app made}
+
+
 def sample_modules() -> list[ModuleType]:
     """Every installed app's `samples` module, in INSTALLED_APPS order."""
     found = []
@@ -60,3 +79,12 @@ def plant_sentinels(branch: Branch) -> dict[str, Any]:
             raise ValueError(f"{module.__name__}: sentinels for {sorted(clash)} made twice")
         branch.made.update(made)
     return branch.made
+
+
+def run_demo_steps(build: DemoBuild) -> DemoBuild:
+    """Every app's `demo(build)` step, in INSTALLED_APPS order."""
+    for module in sample_modules():
+        step = getattr(module, "demo", None)
+        if step is not None:
+            step(build)
+    return build
