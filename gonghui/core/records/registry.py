@@ -112,11 +112,6 @@ class RecordType:
         """`{role: {action, ...}}` as declared; the accounts app adds the administrator's."""
         return {role: set(actions.split()) for role, actions in self.grants.items()}
 
-    def effective_grants(self) -> dict[str, set[str]]:
-        """`{role: {action, ...}}` this type grants; the city administrator, who holds every
-        action on every type, is added by the accounts app (`role_permissions`)."""
-        return self.declared_grants()
-
     def url_name(self, view: str) -> str:
         return f"{self.slug}-{view}"
 
