@@ -7,7 +7,6 @@ union A2; in B a grassroots union B1. Every record whose name contains a branch'
 
 from __future__ import annotations
 
-import datetime
 import io
 import random
 from collections.abc import Callable
@@ -30,19 +29,19 @@ from gonghui.core.attachments import actions as attachment_actions
 from gonghui.core.attachments.models import Attachment
 from gonghui.core.imports.models import ImportJob
 from gonghui.core.records.registry import registry
-from gonghui.core.text.identifiers import make_id_number, make_uscc
+from gonghui.core.records.samples import Branch, plant_sentinels
+from gonghui.core.text.identifiers import make_uscc
 from gonghui.orgs.models import (
     Election,
     Enterprise,
-    HomeLevel,
     Industry,
     Organization,
     OrgKind,
     Ownership,
     WorkersHome,
 )
-from gonghui.people import actions as people_actions
 from gonghui.people.models import BenefitCard, Membership, Person
+from gonghui.people.samples import make_member  # noqa: F401  # tests import it from here
 from tests.apps.kitflow.models import ReliefClaim
 from tests.apps.kitkinds.models import TraineeScore
 
@@ -88,26 +87,17 @@ class Federation:
     # {branch: {record slug: a sentinel attachment}} for every record type declaring attachments
     attachments: dict[str, dict[str, Attachment]] = field(default_factory=dict)
 
+    # {branch: {slug: record}} as the apps' samples.py planted them (gonghui.core.records.samples)
+    planted: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     def branch_objects(self, branch: str) -> dict[str, Any]:
-        """The sentinel record of each registered record type in a branch ('a' or 'b')."""
-        if branch == "a":
-            return {"orgs": self.union_a1, "enterprises": self.enterprise_a,
-                    "people": self.person_a, "members": self.member_a, "cards": self.card_a,
-                    "elections": self.election_a, "homes": self.home_a,
-                    "activities": self.activity_a, "kitclaims": self.claim_a}
-        return {"orgs": self.union_b1, "enterprises": self.enterprise_b,
-                "people": self.person_b, "members": self.member_b, "cards": self.card_b,
-                "elections": self.election_b, "homes": self.home_b,
-                "activities": self.activity_b, "kitclaims": self.claim_b}
+        """The sentinel record of each registered record type in a branch ('a' or 'b'), made by
+        the apps' `sentinels(branch)` (docs/architecture.md, "Adding a record type")."""
+        return {slug: obj for slug, obj in self.planted[branch].items() if "/" not in slug}
 
     def branch_objects_with_children(self, branch: str) -> dict[str, Any]:
         """The sentinel records, and the sentinel child rows keyed `<parent slug>/<child slug>`."""
-        objects = self.branch_objects(branch)
-        a = branch == "a"
-        objects["activities/participants"] = self.participant_a if a else self.participant_b
-        objects["activities/units"] = self.activity_unit_a if a else self.activity_unit_b
-        objects["activities/scores"] = self.score_a if a else self.score_b
-        return objects
+        return dict(self.planted[branch])
 
     def branch_attachments(self, branch: str) -> dict[str, Attachment]:
         """The sentinel attachment of each record type that declares attachments, per branch."""
@@ -146,19 +136,6 @@ def _enterprise(
     return enterprise
 
 
-def make_member(name: str, union: Organization, rng: random.Random, *,
-                mobile: str = "13912345678", enrolled_on: datetime.date | None = None,
-                birth: datetime.date = datetime.date(1990, 3, 7)) -> Membership:
-    """A person enrolled in a union through the enrolment action, as a cadre would."""
-    person = Person(
-        id_number=make_id_number(rng, area_code="370285", birth_date=birth, sex="M"),
-        name=name, sex="M", birth_date=birth, mobile=mobile, org=union,
-    )
-    person.save()
-    return people_actions.enrol(person=person, union=union,
-                                enrolled_on=enrolled_on or datetime.date(2018, 3, 1))
-
-
 @pytest.fixture
 def federation(db: Any) -> Federation:
     rng = random.Random(7)
@@ -169,15 +146,12 @@ def federation(db: Any) -> Federation:
     union_a1a = _org(union_a1, "A-1-1", f"{SENTINEL_A}机械厂一车间分工会", OrgKind.GRASSROOTS, rng)
     union_a2 = _org(town_a, "A-2", f"{SENTINEL_A}工业园联合工会", OrgKind.JOINT, rng)
     union_b1 = _org(town_b, "B-1", f"{SENTINEL_B}纺织厂工会", OrgKind.GRASSROOTS, rng)
-    member_a = make_member(f"{SENTINEL_A}张三", union_a1, rng)
-    member_b = make_member(f"{SENTINEL_B}李四", union_b1, rng, mobile="13787654321")
-    # Issued through union A1, so that every branch-A record is in the chair's subtree too.
-    card_a = BenefitCard(number=f"{SENTINEL_A}卡0001", person=member_a.person, org=union_a1,
-                         issued_on=datetime.date(2018, 4, 1))
-    card_a.save()
-    card_b = BenefitCard(number=f"{SENTINEL_B}卡0001", person=member_b.person, org=town_b,
-                         issued_on=datetime.date(2018, 4, 1))
-    card_b.save()
+    planted = {
+        key: plant_sentinels(Branch(key, sentinel, town, union, rng))
+        for key, sentinel, town, union in (("a", SENTINEL_A, town_a, union_a1),
+                                           ("b", SENTINEL_B, town_b, union_b1))
+    }
+    a, b = planted["a"], planted["b"]
     # An import each town's own clerk uploaded (no persona is that clerk).
     jobs = {
         branch: ImportJob.objects.create(
@@ -188,42 +162,12 @@ def federation(db: Any) -> Federation:
         )
         for branch, sentinel, town in (("a", SENTINEL_A, town_a), ("b", SENTINEL_B, town_b))
     }
-    # One term election and one workers' home per branch, each guided or named in its own town.
-    elections = {}
-    homes = {}
-    for branch, union, town in (("a", union_a1, town_a), ("b", union_b1, town_b)):
-        elections[branch] = Election(union=union, held_on=datetime.date(2016, 5, 10),
-                                     term_years=5, guided_by=town)
-        elections[branch].save()
-        homes[branch] = WorkersHome(union=union, level=HomeLevel.COUNTY, year=2017,
-                                    awarded_on=datetime.date(2018, 3, 5), has_venue=True)
-        homes[branch].save()
-    # A relief claim per branch (the workflow sample app), a draft in the branch's union.
-    claims = {}
-    for branch, sentinel, union in (("a", SENTINEL_A, union_a1), ("b", SENTINEL_B, union_b1)):
-        claims[branch] = ReliefClaim(org=union, title=f"{sentinel}困难帮扶申请",
-                                     applicant=f"{sentinel}王五", amount="3000.00",
-                                     reason="大病住院")
-        claims[branch].save()
-    # One activity per branch, organised by its union, with a named participant and a unit.
-    activity_rows = {}
-    for branch, sentinel, union, member in (
-        ("a", SENTINEL_A, union_a1, member_a),
-        ("b", SENTINEL_B, union_b1, member_b),
-    ):
-        activity = Activity(org=union, kind="symposium", title=f"{sentinel}职工座谈会",
-                            start_date=datetime.date(2018, 4, 20), places=f"{sentinel}会议室")
-        activity.save()
-        participant = Participant.objects.create(activity=activity, person=member.person,
-                                                 unit_name=f"{sentinel}机械厂")
-        unit = ActivityUnit.objects.create(activity=activity, unit_name=f"{sentinel}送达单位")
-        score = TraineeScore.objects.create(activity=activity, trainee=f"{sentinel}学员", score=90)
-        activity_rows[branch] = (activity, participant, unit, score)
     fed = Federation(
-        activity_a=activity_rows["a"][0], activity_b=activity_rows["b"][0],
-        participant_a=activity_rows["a"][1], participant_b=activity_rows["b"][1],
-        activity_unit_a=activity_rows["a"][2], activity_unit_b=activity_rows["b"][2],
-        score_a=activity_rows["a"][3], score_b=activity_rows["b"][3],
+        activity_a=a["activities"], activity_b=b["activities"],
+        participant_a=a["activities/participants"], participant_b=b["activities/participants"],
+        activity_unit_a=a["activities/units"], activity_unit_b=b["activities/units"],
+        score_a=a["activities/scores"], score_b=b["activities/scores"],
+        claim_a=a["kitclaims"], claim_b=b["kitclaims"],
         city=city,
         town_a=town_a,
         town_b=town_b,
@@ -231,15 +175,15 @@ def federation(db: Any) -> Federation:
         union_a1a=union_a1a,
         union_a2=union_a2,
         union_b1=union_b1,
-        enterprise_a=_enterprise(f"{SENTINEL_A}机械有限公司", town_a, union_a1, rng, 120),
+        enterprise_a=a["enterprises"],
         enterprise_a_town=_enterprise(f"{SENTINEL_A}小作坊", town_a, None, rng, 8),
-        enterprise_b=_enterprise(f"{SENTINEL_B}纺织有限公司", town_b, union_b1, rng, 300),
-        person_a=member_a.person, person_b=member_b.person, member_a=member_a,
-        member_b=member_b, card_a=card_a, card_b=card_b,
+        enterprise_b=b["enterprises"],
+        person_a=a["people"], person_b=b["people"], member_a=a["members"],
+        member_b=b["members"], card_a=a["cards"], card_b=b["cards"],
         import_job_a=jobs["a"], import_job_b=jobs["b"],
-        election_a=elections["a"], election_b=elections["b"],
-        home_a=homes["a"], home_b=homes["b"],
-        claim_a=claims["a"], claim_b=claims["b"],
+        election_a=a["elections"], election_b=b["elections"],
+        home_a=a["homes"], home_b=b["homes"],
+        planted=planted,
     )
     fed.attachments = {branch: plant_attachments(fed, branch) for branch in ("a", "b")}
     return fed

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from gonghui.accounts.models import User
-from gonghui.accounts.roles import Role, role_conflict
+from gonghui.accounts.roles import role_codes, role_conflict
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
 from gonghui.orgs.models import Organization
@@ -50,7 +50,7 @@ def create_user(
 def check_roles(roles: Iterable[str]) -> list[str]:
     """The sorted role codes, or a ValidationError naming what is wrong with them."""
     codes = sorted(set(roles))
-    unknown = set(codes) - set(Role.values)
+    unknown = set(codes) - set(role_codes())
     if unknown:
         raise ValidationError(f"未知角色：{'、'.join(sorted(unknown))}")
     conflict = role_conflict(set(codes))

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
 
 
 class AccountsConfig(AppConfig):
@@ -13,6 +14,8 @@ class AccountsConfig(AppConfig):
         # Permissions exist only after migrate, app by app; refresh the role groups once the
         # last app's permissions are in.
         post_migrate.connect(_sync_roles_last, dispatch_uid="gonghui-sync-roles")
+        # Each app's roles.py declares the roles it brings (gonghui.accounts.roles.declare_role).
+        autodiscover_modules("roles")
         # Signal receivers: the lockout audit row and the session's login time.
         from gonghui.accounts import lockout, middleware  # noqa: F401
 

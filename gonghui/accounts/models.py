@@ -19,7 +19,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
-from gonghui.accounts.roles import NO_RECORD_ROLES, SECOND_FACTOR_ROLES, Role, role_conflict
+from gonghui.accounts.roles import (
+    NO_RECORD_ROLES,
+    Role,
+    needs_second_factor,
+    role_codes,
+    role_conflict,
+    role_label,
+)
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp's Device FK
@@ -73,11 +80,12 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp'
 
     @property
     def requires_second_factor(self) -> bool:
-        return bool(self.role_codes & SECOND_FACTOR_ROLES)
+        return needs_second_factor(self.role_codes)
 
     @property
     def role_labels(self) -> list[str]:
-        return [str(Role(code).label) for code in sorted(self.role_codes) if code in Role.values]
+        known = set(role_codes())  # a stored group of a role no app declares any more: no label
+        return [role_label(code) for code in sorted(self.role_codes) if code in known]
 
     @property
     def display_name(self) -> str:

@@ -19,6 +19,7 @@ from gonghui.accounts.actions import create_user
 from gonghui.accounts.roles import Role, sync_roles
 from gonghui.core.imports.spec import ImportResult
 from gonghui.core.ops.production import DEMO_PASSWORD
+from gonghui.core.records.samples import DemoBuild, run_demo_steps
 from gonghui.core.text.identifiers import make_uscc
 from gonghui.orgs.models import (
     UNION_KINDS,
@@ -109,6 +110,8 @@ class DemoResult:
     elections: int = 0
     homes: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
+    # What the apps' own demo steps made, by record type (gonghui.core.records.samples).
+    apps: dict[str, int] = field(default_factory=dict)
 
 
 H1_START = datetime.date(2018, 1, 1)
@@ -195,6 +198,9 @@ def build_demo(
                                        recent_period=(H1_START, H1_END))
         result.elections = load_elections(seed=seed, plan=plan).created
         result.homes = name_homes(seed=seed, plan=plan)
+        # Record types added since declare their demo records in their app's samples.py.
+        build = run_demo_steps(DemoBuild(seed=seed, plan=plan, period=(H1_START, H1_END)))
+        result.apps = build.counts
         return result
 
 

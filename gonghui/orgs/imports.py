@@ -159,7 +159,10 @@ class OrganizationImport(ImportSpec):
                 continue
             node = Organization(code=values["code"], kind=values["kind"], **fields)
             if values.get("parent"):
-                parent = Organization.objects.get(pk=nodes[values["parent"]].pk)  # fresh numchild
+                # Fresh numchild; the parent is one the importer sees, or one this import made.
+                parent = Organization.objects.visible_to(context.user).get(
+                    pk=nodes[values["parent"]].pk
+                )
                 node = Organization.objects.add_child(parent, instance=node)
             else:
                 node = Organization.objects.add_root(instance=node)

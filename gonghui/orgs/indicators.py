@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from gonghui.orgs.elections import OVERDUE, unions_with_status
 from gonghui.orgs.models import UNION_KINDS, Election, Organization, WorkersHome
 from gonghui.reports.indicators import Scope, indicator
 
+UNION_KIND_QUERY = "&".join(f"kind={kind.value}" for kind in UNION_KINDS)
 
-@indicator("orgs.unions_founded", "新建工会", "个")
-def unions_founded(scope: Scope) -> int:
+
+@indicator("orgs.unions_founded", "新建工会", "个", slug="orgs",
+           query=lambda scope: f"{UNION_KIND_QUERY}&{scope.dates}")
+def unions_founded(scope: Scope) -> QuerySet[Organization]:
     """Grassroots and joint unions founded in the period."""
-    return (
-        scope.records(Organization)
-        .filter(kind__in=UNION_KINDS, founded_on__range=scope.range)
-        .count()
-    )
+    return scope.records(Organization).filter(kind__in=UNION_KINDS, founded_on__range=scope.range)
 
 
-@indicator("orgs.elections_held", "指导基层工会换届", "个")
-def elections_held(scope: Scope) -> int:
+@indicator("orgs.elections_held", "指导基层工会换届", "个", slug="elections",
+           query=lambda scope: scope.dates)
+def elections_held(scope: Scope) -> QuerySet[Election]:
     """Term elections held in the period (by election date)."""
-    return scope.records(Election).filter(held_on__range=scope.range).count()
+    return scope.records(Election).filter(held_on__range=scope.range)
 
 
-@indicator("orgs.elections_overdue", "逾期未换届工会", "个")
-def elections_overdue(scope: Scope) -> int:
+@indicator("orgs.elections_overdue", "逾期未换届工会", "个", slug="orgs",
+           query=lambda scope: f"election_status={OVERDUE}&on={scope.end}")
+def elections_overdue(scope: Scope) -> QuerySet[Organization]:
     """Unions whose term had run out on the period's last day without a new election.
 
     Judged from the elections held by that day, so a past period's figure stays what it was
@@ -33,10 +36,11 @@ def elections_overdue(scope: Scope) -> int:
     """
     return unions_with_status(
         scope.records(Organization), scope.records(Election), OVERDUE, scope.period.end
-    ).count()
+    )
 
 
-@indicator("orgs.workers_homes_awarded", "命名职工之家", "个")
-def workers_homes_awarded(scope: Scope) -> int:
+@indicator("orgs.workers_homes_awarded", "命名职工之家", "个", slug="homes",
+           query=lambda scope: scope.dates)
+def workers_homes_awarded(scope: Scope) -> QuerySet[WorkersHome]:
     """Workers' home titles named in the period, at every level (by the naming date)."""
-    return scope.records(WorkersHome).filter(awarded_on__range=scope.range).count()
+    return scope.records(WorkersHome).filter(awarded_on__range=scope.range)

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,12 +15,22 @@ from gonghui.accounts.roles import Role
 from gonghui.core.attachments.kinds import DOCUMENTS, AttachmentKind, photos
 from gonghui.core.imports.declared import Field, RecordImport
 from gonghui.core.records.filters import RecordFilterSet
+from gonghui.core.records.menus import menu_group
 from gonghui.core.records.registry import RecordType, Related, register
 from gonghui.core.records.tables import Column
 from gonghui.orgs.elections import STATUS_CHOICES, elections_with_status, unions_with_status
 from gonghui.orgs.forms import ElectionForm, OrganizationForm, WorkersHomeForm
 from gonghui.orgs.imports import ELECTION_INSTRUCTIONS, HOME_INSTRUCTIONS, OrganizationImport
-from gonghui.orgs.models import HOME_CHECKLIST, Election, Enterprise, Organization, WorkersHome
+from gonghui.orgs.models import (
+    HOME_CHECKLIST,
+    Election,
+    Enterprise,
+    Organization,
+    OrgKind,
+    WorkersHome,
+)
+
+ORGS_MENU = menu_group("组织管理", order=10, icon="bi-diagram-3")
 
 
 class StatusDayFilterSet(RecordFilterSet):
@@ -40,6 +51,10 @@ class OrganizationFilterSet(StatusDayFilterSet):
     """Organisations, with the unions overdue or due soon for election — including unions with
     no election on record, judged by their founding date (docs/architecture.md)."""
 
+    # Several kinds at once: 新建工会 counts grassroots and joint unions together.
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("组织类型"), choices=OrgKind.choices, widget=forms.CheckboxSelectMultiple
+    )
     election_status = django_filters.ChoiceFilter(
         label=_("换届状态"), choices=STATUS_CHOICES, method="by_status", empty_label="全部"
     )
@@ -173,10 +188,6 @@ class ElectionFilterSet(StatusDayFilterSet):
 
     status = django_filters.ChoiceFilter(
         label=_("换届状态"), choices=STATUS_CHOICES, method="by_status", empty_label="全部"
-    )
-    held = django_filters.DateFromToRangeFilter(
-        label=_("换届日期"), field_name="held_on",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
 
     def by_status(self, qs: Any, name: str, value: str) -> Any:

@@ -6,20 +6,24 @@ import re
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
 from gonghui.core.imports.declared import Field, RecordImport
 from gonghui.core.records.filters import RecordFilterSet
+from gonghui.core.records.menus import menu_group
 from gonghui.core.records.registry import RecordType, Related, register
 from gonghui.core.records.tables import Column
 from gonghui.core.text.pinyin import matches as looks_like_initials
 from gonghui.people.actions import PersonFromIdNumber
 from gonghui.people.forms import MemberForm, PersonForm
 from gonghui.people.imports import MemberImport
+from gonghui.people.indicators import active_on
 from gonghui.people.models import BenefitCard, Membership, Person
 
+MEMBERS_MENU = menu_group("会员管理", order=20, icon="bi-people")
 DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
 
 
@@ -70,10 +74,14 @@ class PersonFilterSet(RecordFilterSet):
 
 
 class MemberFilterSet(RecordFilterSet):
-    enrolled = django_filters.DateFromToRangeFilter(
-        label=_("入会日期"), field_name="enrolled_on",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    # 在会会员 on a day, judged by dates as the indicator members.active is.
+    active_on = django_filters.DateFilter(
+        label=_("在会日期"), method="by_active_on",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def by_active_on(self, qs: Any, name: str, value: Any) -> Any:
+        return active_on(qs, value) if value else qs
 
     def search(self, qs: Any, name: str, value: str) -> Any:
         return qs.filter(person_search("person__", value)) if value.strip() else qs
@@ -103,7 +111,7 @@ people = register(RecordType(
     # Never the whole ID number in a list that anyone who may pick a person sees.
     picker_label=lambda person: f"{person.name}（身份证号尾号{person.id_tail}）",
     picker_hint="输入姓名、拼音首字母、身份证号后四位或完整身份证号",
-    menu_group="会员管理",
+    menu_group=MEMBERS_MENU,
     menu_order=40,
     icon="bi-person-vcard",
     grants=GRANTS,
@@ -125,7 +133,7 @@ members = register(RecordType(
     filters=["status", "joined_by"],
     form_fields=["org", "enrolled_on", "card_number"],
     form_base=MemberForm,
-    menu_group="会员管理",
+    menu_group=MEMBERS_MENU,
     menu_order=30,
     icon="bi-people",
     count_by="status",
@@ -141,7 +149,7 @@ cards = register(RecordType(
              Column("org", label=str(_("发卡组织")))],
     search_fields=["number", "person__name"],
     form_fields=["number", "person", "issued_on", "org"],
-    menu_group="会员管理",
+    menu_group=MEMBERS_MENU,
     menu_order=50,
     icon="bi-credit-card",
     activity_date="issued_on",

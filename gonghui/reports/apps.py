@@ -11,3 +11,6 @@ class ReportsConfig(AppConfig):
         autodiscover_modules("indicators")
         # ... and each app's sections.py its part of the review (gonghui.reports.sections).
         autodiscover_modules("sections")
+        # ... and each app's panels.py its home panels (gonghui.core.records.panels).
+        autodiscover_modules("panels")
+        from gonghui.reports import menus  # noqa: F401  # the review's menu entry

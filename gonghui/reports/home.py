@@ -1,8 +1,10 @@
-"""The home page: the subtree's key figures for a half-year, the term elections overdue and due
-soon, the latest records, and for each record type the user may view, the size of their subtree.
+"""The home page: the subtree's key figures for a half-year, the panels apps declare (the term
+elections overdue and due soon come from gonghui/orgs/panels.py), the latest records, and for
+each record type the user may view, the size of their subtree.
 
 Every figure comes from the indicator registry (gonghui.reports.indicators), never from numbers
-kept here.
+kept here, and links to the list of exactly the records it counts; every panel from the panel
+registry (gonghui.core.records.panels).
 
 At a province's size the page is counts and indicators over a million rows, every time anyone
 opens it; so `home_figures` keeps what it computed for `GONGHUI_HOME_COUNTS_SECONDS` (60 s by
@@ -21,9 +23,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Subquery
+from django.db.models import Count, Subquery
 from django.utils import timezone
 
+from gonghui.core.records.panels import PanelContext, ShownPanel, build_panels
 from gonghui.core.records.registry import RecordType, registry
 from gonghui.core.tenancy.models import user_scope_path
 
@@ -64,7 +67,6 @@ KEY_INDICATORS = (
     "members.active",
     "people.benefit_cards_issued",
 )
-DUE_LIST_LENGTH = 10
 LATEST_LENGTH = 10
 LATEST_PER_TYPE = 3  # so that a day of 200 enrolments does not hide that day's elections
 PICKER_HALF_YEARS = 6
@@ -77,15 +79,7 @@ class Figure:
     unit: str
     value: Any
     description: str
-
-
-@dataclass
-class DueList:
-    status: str
-    label: str
-    rows: list[Any]
-    total: int
-    list_query: str  # the election list's filter showing the unions that have elections
+    url: str = ""  # the list page of exactly the records counted
 
 
 @dataclass
@@ -99,13 +93,17 @@ class LatestRecord:
 class Dashboard:
     period: Any  # gonghui.reports.periods.Period
     today: date
-    as_of: date  # the day the due lists are judged on: the period's end, or today
+    as_of: date  # the day panels' lists are judged on: the period's end, or today
     fallback_from: Any = None  # the half-year asked for by default, when it had no activity
     period_error: str = ""
     figures: list[Figure] = field(default_factory=list)
-    due: list[DueList] = field(default_factory=list)
+    panels: list[ShownPanel] = field(default_factory=list)
     latest: list[LatestRecord] = field(default_factory=list)
     choices: list[Any] = field(default_factory=list)
+
+    def panel(self, key: str) -> dict[str, Any] | None:
+        """The context of the panel `key`, if it is shown."""
+        return next((p.context for p in self.panels if p.key == key), None)
 
 
 def latest_activity(user: Any) -> date | None:
@@ -184,15 +182,7 @@ def half_year_choices(today: date, latest: date | None, shown: Any) -> list[Any]
 
 
 def build_dashboard(user: Any, asked: str = "") -> Dashboard:
-    """The home page of a user with an organisation: figures, due lists, latest records."""
-    from gonghui.orgs.elections import (
-        DUE_SOON,
-        OVERDUE,
-        STATUS_LABELS,
-        due_rows,
-        unions_with_status,
-    )
-    from gonghui.orgs.models import Election, Organization
+    """The home page of a user with an organisation: figures, panels, latest records."""
     from gonghui.reports import indicators
 
     today = timezone.localdate()
@@ -206,31 +196,13 @@ def build_dashboard(user: Any, asked: str = "") -> Dashboard:
     registered = {item.key: item for item in indicators.registered()}
     keys = [key for key in KEY_INDICATORS if key in registered]
     values = indicators.compute(org, period, user, keys)
+    scope = indicators.Scope(org, period, user)
     board.figures = [
         Figure(key, registered[key].label, registered[key].unit, values[key],
-               registered[key].description)
+               registered[key].description, registered[key].list_url(scope))
         for key in keys
     ]
-    elections = registry.for_model(Election)
-    if elections is not None and user.has_perm(elections.perm("view")):
-        unions = Organization.objects.visible_to(user).within(org.path)
-        scoped = Election.objects.visible_to(user).within(org.path)
-        for status in (OVERDUE, DUE_SOON):
-            found = unions_with_status(unions, scoped, status, board.as_of)
-            reuse = status == OVERDUE and board.as_of == period.end
-            if reuse and "orgs.elections_overdue" in values:
-                total = int(values["orgs.elections_overdue"])  # the same count, already made
-            else:
-                total = found.count()
-            # The same order on both databases: unions judged by founding (no due date stored)
-            # first, by founding day; then by due date.
-            ordered = found.order_by(  # type: ignore[misc]  # annotations mypy cannot see
-                F("last_due").asc(nulls_first=True), "founded_on", "path"
-            )[:DUE_LIST_LENGTH]
-            board.due.append(DueList(
-                status, STATUS_LABELS[status], due_rows(ordered), total,
-                f"status={status}&on={board.as_of.isoformat()}",
-            ))
+    board.panels = build_panels(PanelContext(user, org, period, board.as_of, values))
     board.latest = latest_records(user, board.as_of)
     return board
 

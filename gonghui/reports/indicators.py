@@ -1,18 +1,24 @@
 """The indicator registry: every figure of a review is computed here, from records.
 
-An indicator has a stable key (`members.enrolled`), a Chinese label, a unit and a function of
-(organisation, period, user) that counts or sums records. Each app declares its indicators in
-its own `indicators.py`, found at start-up (`ReportsConfig.ready`), the same way record types
-are declared in `records.py`:
+An indicator has a stable key (`members.enrolled`), a Chinese label, a unit and a function of a
+`Scope` (organisation, period, user) returning the records it counts: a queryset. It also names
+the record type those records are (`slug`) and the list page's filter that shows exactly them
+(`query`), so that every figure links to its records and a cadre can count them again by hand;
+an indicator that sums a field (`total="amount"`) shows the same rows and the sum of that field.
+Each app declares its indicators in its own `indicators.py`, found at start-up
+(`ReportsConfig.ready`), the same way record types are declared in `records.py`:
 
-    @indicator("members.enrolled", "发展会员", "名")
-    def enrolled(scope: Scope) -> int:
+    @indicator("members.enrolled", "发展会员", "名", slug="members",
+               query=lambda scope: f"joined_by=enrolment&{scope.dates}")
+    def enrolled(scope: Scope) -> QuerySet[Membership]:
         return scope.records(Membership).filter(
-            joined_by=JoinedBy.ENROLMENT, enrolled_on__range=scope.range).count()
+            joined_by=JoinedBy.ENROLMENT, enrolled_on__range=scope.range)
 
 Records are reached only through `Scope.records`, which goes through `visible_to(user)` (the
 one choke point) and then narrows to the organisation's subtree: a town cadre asking about the
-city gets their own town's figures, never more.
+city gets their own town's figures, never more. The list page narrows the same way (its `org`
+filter, which the link always carries), so the list's count is the figure
+(tests/reports/test_traced_figures.py checks it for every registered indicator).
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlencode
 
 from django.db import models
+from django.db.models import Sum
+from django.urls import reverse
 
 from gonghui.reports.periods import Period
 
@@ -59,38 +68,95 @@ class Scope:
         """For `field__range=`: both ends included, like the period."""
         return (self.period.start, self.period.end)
 
+    @property
+    def dates(self) -> str:
+        """The list pages' date-range filter for the period (core.records.filters.DATE_FILTER)."""
+        return urlencode(
+            {"date_after": self.period.start.isoformat(),
+             "date_before": self.period.end.isoformat()}
+        )
+
+    @property
+    def end(self) -> str:
+        """The period's last day, for filters judged on a day (`on=`, `active_on=`)."""
+        return self.period.end.isoformat()
+
+
+Records = Callable[[Scope], "models.QuerySet[Any] | Value"]
+
 
 @dataclass(frozen=True)
 class Indicator:
     key: str
     label: str
     unit: str
-    compute: Callable[[Scope], Value]
+    records: Records
     description: str = ""
     # Whether the figures of disjoint subtrees add up to the figure of their union (counts of
     # records do; a rate or a count of distinct people across unions would not). The review's
     # table writes a 合计 only for additive indicators.
     additive: bool = True
+    # The record type whose list page shows the records, and that page's filter for a scope.
+    slug: str = ""
+    query: Callable[[Scope], str] | None = None
+    # A field summed over the records instead of counting them ("amount", "person_times").
+    total: str = ""
+
+    @property
+    def traced(self) -> bool:
+        """Whether the figure links to the records it is made of."""
+        return bool(self.slug) and self.query is not None
+
+    def compute(self, scope: Scope) -> Value:
+        found = self.records(scope)
+        if not isinstance(found, models.QuerySet):
+            return found  # declared without its records: a bare number, linked to nothing
+        if self.total:
+            summed = found.order_by().aggregate(value=Sum(self.total))["value"]
+            return summed if summed is not None else 0  # type: ignore[no-any-return]
+        return found.order_by().count()
+
+    def list_query(self, scope: Scope) -> str:
+        """The list page's query string showing exactly the records (always within `org`)."""
+        assert self.query is not None, f"indicator {self.key} declares no list filter"
+        own = self.query(scope)
+        return f"org={scope.org.pk}&{own}" if own else f"org={scope.org.pk}"
+
+    def list_url(self, scope: Scope) -> str:
+        """The list page of exactly the figure's records; empty for an untraced indicator."""
+        if not self.traced:
+            return ""
+        return f"{reverse(f'{self.slug}-list')}?{self.list_query(scope)}"
 
 
 _REGISTRY: dict[str, Indicator] = {}
 
 
-Compute = Callable[[Scope], Value]
-
-
 def indicator(
-    key: str, label: str, unit: str, *, additive: bool = True
-) -> Callable[[Compute], Compute]:
-    """Register the decorated function as the indicator `key`; its docstring describes it."""
+    key: str,
+    label: str,
+    unit: str,
+    *,
+    additive: bool = True,
+    slug: str = "",
+    query: Callable[[Scope], str] | None = None,
+    total: str = "",
+) -> Callable[[Records], Records]:
+    """Register the decorated function as the indicator `key`; its docstring describes it.
 
-    def register(compute: Compute) -> Compute:
-        if key in _REGISTRY and _REGISTRY[key].compute is not compute:
+    The function returns the records the figure is made of (a queryset through
+    `scope.records`); the figure is their count, or the sum of `total`. `slug` and `query` name
+    the list page that shows exactly those records.
+    """
+
+    def register(records: Records) -> Records:
+        if key in _REGISTRY and _REGISTRY[key].records is not records:
             raise ValueError(f"indicator {key!r} is registered twice")
         _REGISTRY[key] = Indicator(
-            key, label, unit, compute, (compute.__doc__ or "").strip(), additive
+            key, label, unit, records, (records.__doc__ or "").strip(), additive,
+            slug, query, total,
         )
-        return compute
+        return records
 
     return register
 

@@ -85,6 +85,7 @@ def _context(request: HttpRequest, review: CompiledReview, **extra: Any) -> dict
     if saved is not None:
         query = {"review": str(saved.pk)}
     export = reverse("review-export")
+    scope = indicators.Scope(review.org, review.period, request.user)
     return {
         "review": review,
         "charts": outputs.chart_data(review),
@@ -92,6 +93,11 @@ def _context(request: HttpRequest, review: CompiledReview, **extra: Any) -> dict
             (label, f"{export}?{urlencode({**query, 'format': fmt})}") for fmt, label in DOWNLOADS
         ],
         "indicators": indicators.registered(),
+        # (indicator, figure, list page of exactly its records)
+        "figures": [
+            (item, review.values[item.key], item.list_url(scope))
+            for item in indicators.registered()
+        ],
         "values": review.values,
         "saved_list": Review.objects.visible_to(request.user)
         .filter(period_code=review.period.code)

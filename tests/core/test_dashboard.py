@@ -70,7 +70,7 @@ def test_the_due_lists_link_to_the_filtered_election_list(federation, login):
     response = client.get(reverse("home"), {"period": "2018H1"})
     board = response.context["board"]
     assert board.as_of == datetime.date(2018, 6, 30)
-    overdue, due_soon = board.due
+    overdue, due_soon = board.panel("orgs.elections_due")["due"]
     assert [row.union for row in overdue.rows] == [federation.union_a2]
     assert overdue.rows[0].due == datetime.date(2017, 3, 1) and overdue.rows[0].from_founding
     assert overdue.total == 1 == figures(response)["orgs.elections_overdue"]
@@ -82,8 +82,9 @@ def test_the_due_lists_link_to_the_filtered_election_list(federation, login):
     assert [e.union for e in listed.context["page"].object_list] == [federation.union_b1]
     # The town A cadre's lists hold town A's unions only.
     town = login("town_a_cadre").get(reverse("home"), {"period": "2018H1"}).context["board"]
-    assert [row.union for row in town.due[0].rows] == [federation.union_a2]
-    assert town.due[1].rows == []
+    town_due = town.panel("orgs.elections_due")["due"]
+    assert [row.union for row in town_due[0].rows] == [federation.union_a2]
+    assert town_due[1].rows == []
 
 
 def test_latest_records_are_the_subtrees_newest(federation, login):

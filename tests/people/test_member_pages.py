@@ -115,12 +115,12 @@ def test_filter_by_status(federation, roll, login):
 
 def test_filter_by_enrolment_date_range(federation, roll, login):
     client = login("town_a_cadre")
-    assert member_names(client, enrolled_after="2019-01-01", enrolled_before="2021-12-31") == {
+    assert member_names(client, date_after="2019-01-01", date_before="2021-12-31") == {
         "张伟", "张三"
     }
-    assert member_names(client, enrolled_after="2019-06-02") == {"张伟"}
-    assert member_names(client, enrolled_before="2017-02-01") == {"李四"}
-    assert member_names(client, q="张", enrolled_before="2020-01-01") == {"张三"}
+    assert member_names(client, date_after="2019-06-02") == {"张伟"}
+    assert member_names(client, date_before="2017-02-01") == {"李四"}
+    assert member_names(client, q="张", date_before="2020-01-01") == {"张三"}
 
 
 # --- masking -----------------------------------------------------------------------------------

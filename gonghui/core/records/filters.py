@@ -1,8 +1,11 @@
 """One filter set per record type, shared by the list page, the Excel export and the API.
 
-Every filter set has `q` (the search bar, over the record type's search fields) and `org` (an
-org subtree). Choice lists of foreign keys are scoped too: a dropdown naming another town's unions
-would be a leak as real as a list row; over a table that grows they are pickers.
+Every filter set has `q` (the search bar, over the record type's search fields), `org` (an
+org subtree) and, for a record type with a main date (`RecordType.activity_date`), `date`: a
+range 从…至… on that date (`date_after`, `date_before`, both ends included), so that a cadre can
+reproduce any figure of a period by hand. Choice lists of foreign keys are scoped too: a dropdown
+naming another town's unions would be a leak as real as a list row; over a table that grows
+they are pickers.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 import django_filters
+from django import forms
 from django.db import models
+from django.forms.utils import flatatt
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -36,6 +42,38 @@ class OrgSubtreeFilter(django_filters.ModelChoiceFilter):
         if value in (None, ""):
             return qs
         return qs.within(value.path)
+
+
+class FromToWidget(django_filters.widgets.DateRangeWidget):
+    """Two date inputs read as 从 [start] 至 [end]."""
+
+    def render(  # type: ignore[override]
+        self, name: str, value: Any, attrs: Any = None, renderer: Any = None
+    ) -> str:
+        context = self.get_context(name, value, attrs)
+        inputs = [
+            format_html(
+                '<input type="date" name="{}" value="{}"{}>',
+                sub["name"], sub["value"] or "",
+                flatatt({k: v for k, v in sub["attrs"].items() if k != "type"}),
+            )
+            for sub in context["widget"]["subwidgets"]
+        ]
+        return format_html(
+            '<div class="input-group input-group-sm gh-date-range">'
+            '<span class="input-group-text">从</span>{}'
+            '<span class="input-group-text">至</span>{}</div>',
+            *inputs,
+        )
+
+
+def date_range_filter(field_name: str, label: str) -> django_filters.DateFromToRangeFilter:
+    return django_filters.DateFromToRangeFilter(
+        label=label, field_name=field_name, widget=FromToWidget()
+    )
+
+
+DATE_FILTER = "date"  # the list pages' parameter: ?date_after=2018-01-01&date_before=2018-06-30
 
 
 class RecordFilterSet(django_filters.FilterSet):
@@ -70,9 +108,13 @@ class RecordFilterSet(django_filters.FilterSet):
                 if hasattr(bound, "empty_label"):
                     bound.empty_label = "全部"
                 widget = bound.widget
-                widget.attrs.setdefault(
-                    "class", "form-select" if hasattr(widget, "choices") else "form-control"
-                )
+                if isinstance(widget, forms.CheckboxSelectMultiple):
+                    css = "form-check-input"
+                elif hasattr(widget, "choices"):
+                    css = "form-select"
+                else:
+                    css = "form-control"
+                widget.attrs.setdefault("class", css)
             # A filter over people or organisations is typed into, never a long <select>.
             use_pickers(form.fields, create=False)
             form.styled = True
@@ -99,4 +141,8 @@ def build_filterset(record: RecordType) -> type[RecordFilterSet]:
         ),
         "Meta": type("Meta", (), {"model": record.model, "fields": list(record.filters)}),
     }
+    if record.activity_date:
+        field = record.model._meta.get_field(record.activity_date)
+        label = str(getattr(field, "verbose_name", record.activity_date))
+        attrs[DATE_FILTER] = date_range_filter(record.activity_date, label)
     return type(f"{record.model.__name__}FilterSet", (record.filterset_base,), attrs)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gonghui.accounts.actions import create_user, issue_token
-from gonghui.accounts.roles import Role
+from gonghui.accounts.roles import role_codes
 from gonghui.orgs.models import Organization
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         create.add_argument("username")
         create.add_argument("--org", required=True, help="organisation code")
         create.add_argument(
-            "--role", required=True, action="append", choices=Role.values, help="role (repeatable)"
+            "--role", required=True, action="append", choices=role_codes(), help="role (repeatable)"
         )
         create.add_argument("--name", default="", help="the person's name")
         create.add_argument(
