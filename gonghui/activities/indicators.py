@@ -1,37 +1,28 @@
 """General activity indicators (see gonghui.reports.indicators); workstream apps add their own,
-e.g. trainings held, by filtering on their kinds."""
+e.g. trainings held, by filtering on their kinds. Each lists its activities on the activity list
+with the period's date range, so a figure can be checked record by record."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet
 
-from django.db.models import Sum
-
-from gonghui.activities.models import PERSON_TIMES, Activity, Participant
-from gonghui.core.records.children import Aggregate, aggregate
+from gonghui.activities.models import Activity
 from gonghui.reports.indicators import Scope, indicator
 
+# Money and goods value of one activity, summed in the database (never through floats).
+SPENT = ExpressionWrapper(F("money") + F("goods_value"),
+                          output_field=DecimalField(max_digits=14, decimal_places=2))
 
-@indicator("activities.held", "开展活动", "次")
-def held(scope: Scope) -> int:
+
+@indicator("activities.held", "开展活动", "次", slug="activities",
+           query=lambda scope: scope.dates)
+def held(scope: Scope) -> QuerySet[Activity]:
     """Activities of every kind that started in the period."""
-    return scope.records(Activity).filter(start_date__range=scope.range).count()
+    return scope.records(Activity).filter(start_date__range=scope.range)
 
 
-@indicator("activities.person_times", "参与活动", "人次")
-def person_times(scope: Scope) -> int:
-    """Person-times of the activities that started in the period: every named sign-in once,
-    plus the headcounts of the count rows."""
-    rows = scope.records(Participant).filter(activity__start_date__range=scope.range)
-    return int(aggregate(rows, [Aggregate("n", "", PERSON_TIMES)])["n"])
-
-
-@indicator("activities.spent", "活动经费及物资", "元")
-def spent(scope: Scope) -> Decimal:
+@indicator("activities.spent", "活动经费及物资", "元", slug="activities",
+           query=lambda scope: scope.dates, total=SPENT)
+def spent(scope: Scope) -> QuerySet[Activity]:
     """Money and goods value of the activities that started in the period."""
-    sums = (
-        scope.records(Activity)
-        .filter(start_date__range=scope.range)
-        .aggregate(money=Sum("money"), goods=Sum("goods_value"))
-    )
-    return (sums["money"] or Decimal("0")) + (sums["goods"] or Decimal("0"))
+    return scope.records(Activity).filter(start_date__range=scope.range)

@@ -100,7 +100,7 @@ class Indicator:
     slug: str = ""
     query: Callable[[Scope], str] | None = None
     # A field summed over the records instead of counting them ("amount", "person_times").
-    total: str = ""
+    total: Any = ""  # a field name or an expression summed over the records
 
     @property
     def traced(self) -> bool:
@@ -140,7 +140,7 @@ def indicator(
     additive: bool = True,
     slug: str = "",
     query: Callable[[Scope], str] | None = None,
-    total: str = "",
+    total: Any = "",
 ) -> Callable[[Records], Records]:
     """Register the decorated function as the indicator `key`; its docstring describes it.
 
