@@ -229,7 +229,8 @@ def test_indicators_count_the_period_boundaries(federation, make_persona) -> Non
     figures = compute(federation.city, Period.parse("2018H1"), admin, keys)
     # Two boundary activities plus each branch's sentinel activity (2018-04-20, one named row).
     assert figures["activities.held"] == 2 + 2
-    assert figures["activities.spent"] == Decimal("100.30")
+    # The two boundary activities, and each sentinel activity's 1200.00 + 300.50.
+    assert figures["activities.spent"] == Decimal("100.30") + 2 * Decimal("1500.50")
     # A town cadre of B counts only B's sentinel activity.
     cadre_b = make_persona("town_b_cadre")
     figures_b = compute(federation.city, Period.parse("2018H1"), cadre_b, keys)
