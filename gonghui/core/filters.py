@@ -17,9 +17,11 @@ from django.db import models
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_filters.utils import label_for_filter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -152,4 +154,14 @@ def build_filterset(record: RecordType) -> type[RecordFilterSet]:
         ),
         "Meta": type("Meta", (), {"model": record.model, "fields": list(record.filters)}),
     }
-    return type(f"{record.model.__name__}FilterSet", (record.filterset_base,), attrs)
+    filterset = type(f"{record.model.__name__}FilterSet", (record.filterset_base,), attrs)
+    for filter_ in filterset.base_filters.values():
+        if filter_._label is None:
+            # django-filter derives a missing label on first read and keeps it as a plain
+            # string, in whatever language is active then; the API schema reads it under
+            # `?lang=en`, and every later list page of that process would say "Status".
+            # A lazy label is translated each time it is shown.
+            filter_.label = lazy(label_for_filter, str)(
+                record.model, filter_.field_name, filter_.lookup_expr, filter_.exclude
+            )
+    return filterset
