@@ -270,7 +270,10 @@ GONGHUI_HOME_COUNTS_SECONDS = int(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_trace_4xx": {"()": "gonghui.core.errors.NoTraceForClientErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_trace_4xx"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("GONGHUI_LOG_LEVEL", "INFO")},
 }
 
