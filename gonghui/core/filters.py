@@ -154,7 +154,7 @@ def build_filterset(record: RecordType) -> type[RecordFilterSet]:
         ),
         "Meta": type("Meta", (), {"model": record.model, "fields": list(record.filters)}),
     }
-    filterset = type(f"{record.model.__name__}FilterSet", (record.filterset_base,), attrs)
+    filterset: Any = type(f"{record.model.__name__}FilterSet", (record.filterset_base,), attrs)
     for filter_ in filterset.base_filters.values():
         if filter_._label is None:
             # django-filter derives a missing label on first read and keeps it as a plain

@@ -23,7 +23,7 @@ def menu_context(request: HttpRequest) -> dict[str, Any]:
             "slug": r.slug,
         }
         for r in registry
-        if user.has_perm(r.perm("view"))
+        if user.has_perm(r.perm("view")) and (r.in_menu is None or r.in_menu(user))
     ]
     if user.has_perm("reports.view_review") and getattr(user, "org", None) is not None:
         entries.append(

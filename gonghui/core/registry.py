@@ -20,6 +20,7 @@ from gonghui.accounts.roles import Role
 from gonghui.core.filters import RecordFilterSet, build_filterset
 from gonghui.core.forms import RecordForm
 from gonghui.core.imports import ImportSpec
+from gonghui.core.rowaction import RecordAction
 from gonghui.core.tables import Column, Table
 
 ACTIONS = ("view", "add", "change", "delete")
@@ -88,6 +89,14 @@ class RecordType:
     # (elections, workers' homes) stay out: the organisations' group already finds the union,
     # and every group searched costs the page a query.
     in_search: bool = True
+    # Whether the left menu lists it for this user (default: whoever may view it).
+    in_menu: Callable[[Any], bool] | None = None
+    # Actions on one record or on the list page's ticked rows (gonghui.core.rowaction).
+    actions: Sequence[RecordAction] = ()
+    # Fields the detail page leaves out (derived search helpers and the like).
+    detail_exclude: Sequence[str] = ()
+    # Extra context for the detail page: detail_extra(obj, user) -> dict.
+    detail_extra: Callable[[Any, Any], dict[str, Any]] | None = None
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         # Pickled as its slug (it holds lookups that do not pickle): the home page's figures,
@@ -134,7 +143,7 @@ class RecordType:
     @cached_property
     def detail_fields(self) -> list[models.Field[Any, Any]]:
         """The fields a detail page shows: every concrete, user-facing field."""
-        skip = {"id", "path", "depth", "numchild", "org_path"}
+        skip = {"id", "path", "depth", "numchild", "org_path", *self.detail_exclude}
         fields = [f for f in self.opts.concrete_fields if f.name not in skip]
         # Bookkeeping timestamps read last: a cadre opens a record for its content.
         return sorted(fields, key=lambda f: f.name in {"created_at", "updated_at"})

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from gonghui.core import auditlog, importviews, views
+from gonghui.core import actionviews, auditlog, importviews, views
 from gonghui.core.registry import RecordType, registry
 
 VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
@@ -23,8 +23,14 @@ IMPORT_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
 ]
 
 
+ACTION_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
+    ("actions/<slug:action>/", "action", actionviews.RecordActionView),
+]
+
+
 def record_urls(record: RecordType) -> list[URLPattern]:
     routes = VIEWS + (IMPORT_VIEWS if record.import_spec is not None else [])
+    routes += ACTION_VIEWS if record.actions else []
     return [
         path(f"{record.slug}/{route}", view.as_view(record_type=record), name=record.url_name(name))
         for route, name, view in routes

@@ -54,6 +54,9 @@ RECORD_VIEWS: dict[str, frozenset[str]] = {
     # Only for record types that declare an import spec.
     "import": frozenset(),
     "import-template": frozenset(),
+    # Only for record types that declare actions (退会, 转出 …): /<slug>/actions/<action>/,
+    # requested with the branch's record ticked (`?ids=`).
+    "action": frozenset({"action"}),
 }
 IMPORT_VIEWS = {"import", "import-template"}
 UUID_PAGES = {"import-job", "import-job-errors"}
@@ -68,6 +71,7 @@ RECORD_VIEW_ACTION = {
     "update": "change",
     "delete": "delete",
     "reveal": "view",
+    "action": "change",
 }
 # API endpoints are `api-<slug>-<view>` (gonghui/api/urls.py). DRF's router also adds a
 # format-suffix variant of each route (`/api/orgs.json`) under the *same* name with an extra
@@ -192,6 +196,12 @@ def url_for(endpoint: Endpoint, obj: Any = None, *, pk: int | None = None) -> st
         kwargs["pk"] = pk if pk is not None else obj.pk
         if endpoint.name in UUID_PAGES and isinstance(kwargs["pk"], int):
             kwargs["pk"] = uuid.UUID(int=kwargs["pk"])  # a made-up id of the right shape
+    if endpoint.kind == "record" and endpoint.view == "action":
+        record = registry[endpoint.slug]
+        url = reverse(endpoint.name, kwargs={"action": record.actions[0].slug})
+        # Every record of the type ticked, both branches': the page may name only the user's.
+        ids = record.model._default_manager.order_by("pk").values_list("pk", flat=True)
+        return url + ("?" + "&".join(f"ids={pk}" for pk in ids) if ids else "")
     if "format" in endpoint.params:
         kwargs["format"] = "json"
     return reverse(endpoint.name, kwargs=kwargs)
@@ -434,6 +444,7 @@ def test_every_record_type_and_page_has_its_urls() -> None:
     wanted = set(PAGES)
     for record in registry:
         views = set(RECORD_VIEWS) - (IMPORT_VIEWS if record.import_spec is None else set())
+        views -= set() if record.actions else {"action"}
         wanted |= {record.url_name(view) for view in views}
         wanted |= {f"api-{record.slug}-{view}" for view in API_VIEWS}
     assert wanted - names == set(), "the matrix expects URLs that do not exist"
