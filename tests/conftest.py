@@ -22,8 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
-from gonghui.core.identifiers import make_id_number, make_uscc
-from gonghui.core.models import ImportJob
+from gonghui.core.imports.models import ImportJob
+from gonghui.core.text.identifiers import make_id_number, make_uscc
 from gonghui.orgs.models import (
     Election,
     Enterprise,

@@ -2,8 +2,10 @@
 
 from django.urls import URLPattern, path
 
-from gonghui.core import actionviews, auditlog, importviews, views
-from gonghui.core.registry import RecordType, registry
+from gonghui.core.audit import views as auditlog
+from gonghui.core.imports import views as importviews
+from gonghui.core.records import actionviews, views
+from gonghui.core.records.registry import RecordType, registry
 
 VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
     ("", "list", views.RecordListView),
@@ -38,7 +40,6 @@ def record_urls(record: RecordType) -> list[URLPattern]:
 
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("audit/", auditlog.audit_log, name="audit-log"),
     path("imports/<uuid:pk>/", importviews.import_job, name="import-job"),

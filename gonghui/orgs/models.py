@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from gonghui.core.identifiers import IdentifierError, check_uscc
-from gonghui.core.models import OrgOwned, PhoneField, ScopedQuerySet, TimeStamped
+from gonghui.core.records.fields import PhoneField
+from gonghui.core.tenancy.models import OrgOwned, ScopedQuerySet, TimeStamped
+from gonghui.core.text.identifiers import IdentifierError, check_uscc
 
 
 def validate_uscc(value: str) -> None:
@@ -44,6 +45,14 @@ class OrganizationManager(MP_NodeManager):
 
     def visible_to(self, user: Any) -> ScopedQuerySet:
         return self.get_queryset().visible_to(user)
+
+    def managed_by(self, user: Any) -> ScopedQuerySet:
+        """The subtree whose accounts `user` manages (the security administrator reads no
+        records, so `visible_to` gives them nothing, yet they place accounts in the tree)."""
+        org = getattr(user, "org", None)
+        if org is None or not user.has_perm("accounts.manage_accounts"):
+            return self.none()  # type: ignore[return-value]
+        return self.get_queryset().within(org.path)
 
 
 class Organization(MP_Node, TimeStamped):

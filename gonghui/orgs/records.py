@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
-from gonghui.core.filters import RecordFilterSet
-from gonghui.core.registry import RecordType, Related, register
-from gonghui.core.tables import Column
+from gonghui.core.records.filters import RecordFilterSet
+from gonghui.core.records.registry import RecordType, Related, register
+from gonghui.core.records.tables import Column
 from gonghui.orgs.elections import STATUS_CHOICES, elections_with_status, unions_with_status
 from gonghui.orgs.forms import ElectionForm, OrganizationForm, WorkersHomeForm
 from gonghui.orgs.imports import ElectionImport, OrganizationImport

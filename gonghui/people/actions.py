@@ -10,8 +10,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from gonghui.core import audit
-from gonghui.core.models import AuditAction
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction
 from gonghui.orgs.models import UNION_KINDS, Organization
 from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person
 

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.filters import OrgChoiceField
-from gonghui.core.forms import RecordForm
-from gonghui.core.identifiers import IdentifierError, check_id_number, check_mobile
-from gonghui.core.rowaction import ActionForm
+from gonghui.core.records.filters import OrgChoiceField
+from gonghui.core.records.forms import RecordForm
+from gonghui.core.records.rowaction import ActionForm
+from gonghui.core.text.identifiers import IdentifierError, check_id_number, check_mobile
 from gonghui.orgs.models import UNION_KINDS, Organization
 from gonghui.people import actions
 from gonghui.people.models import Membership, Person
@@ -113,7 +113,9 @@ class MembershipEndForm(ActionForm):
 
     reasons: list[str] = []
 
-    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO format: a date input shows nothing for a value written the zh-hans way (2026年12月5日).
+    on = forms.DateField(label=_("日期"),
+                         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     reason = forms.ChoiceField(label=_("原因"))
     note = forms.CharField(label=_("说明（选填）"), max_length=150, required=False)
 

@@ -13,10 +13,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from gonghui.core.bulk import LOOKUP_CHUNK, chunked, date_adapter, select_in
-from gonghui.core.identifiers import IdentifierError, check_id_number, check_mobile
-from gonghui.core.imports import (
-    CACHE_LIMIT,
+from gonghui.core.imports.bulk import LOOKUP_CHUNK, chunked, date_adapter, select_in
+from gonghui.core.imports.engine import CACHE_LIMIT
+from gonghui.core.imports.spec import (
     CellError,
     ImportColumn,
     ImportContext,
@@ -27,7 +26,8 @@ from gonghui.core.imports import (
     parse_day,
     text,
 )
-from gonghui.core.pinyin import initials
+from gonghui.core.text.identifiers import IdentifierError, check_id_number, check_mobile
+from gonghui.core.text.pinyin import initials
 from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
 from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS, CodeTable, UnknownCode
 from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person

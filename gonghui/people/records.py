@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
-from gonghui.core.filters import RecordFilterSet
-from gonghui.core.pinyin import matches as looks_like_initials
-from gonghui.core.registry import RecordType, Related, register, registry
-from gonghui.core.rowaction import RecordAction
-from gonghui.core.tables import Column
+from gonghui.core.records.filters import RecordFilterSet
+from gonghui.core.records.registry import RecordType, Related, register, registry
+from gonghui.core.records.rowaction import RecordAction
+from gonghui.core.records.tables import Column
+from gonghui.core.text.pinyin import matches as looks_like_initials
 from gonghui.people.forms import (
     LeaveForm,
     MemberForm,
@@ -34,7 +34,7 @@ def person_search(prefix: str, value: str) -> Q:
 
     Each form of query goes to an indexed column: `zs` to the initials, four characters of an
     ID number to `id_tail`, a full number or phone to the exact column, a name to `name` (a
-    prefix match that the index serves: `gonghui.core.lookups`).
+    prefix match that the index serves: `gonghui.core.tenancy.lookups`).
     """
     value = value.strip()
     if looks_like_initials(value):
@@ -75,7 +75,7 @@ PERSON_FIELDS = ["name", "id_number", "sex", "birth_date", "mobile", "ethnicity"
 
 def member_page(membership: Membership, user: Any) -> dict[str, Any]:
     """The one member page: the person's fields and every membership of theirs in view."""
-    from gonghui.core.views import detail_rows
+    from gonghui.core.records.views import detail_rows
 
     people_type = registry["people"]
     history = (

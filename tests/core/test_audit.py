@@ -17,7 +17,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 
-from gonghui.core.models import AppendOnlyError, AuditAction, AuditEntry, AuditOutcome
+from gonghui.core.audit.models import AppendOnlyError, AuditAction, AuditEntry, AuditOutcome
 from gonghui.orgs.models import Enterprise, Industry, Organization, Ownership
 from tests.conftest import PASSWORD
 

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.identifiers import make_id_number
-from gonghui.core.models import ImportJob, ImportStatus
+from gonghui.core.imports.models import ImportJob, ImportStatus
+from gonghui.core.text.identifiers import make_id_number
 from gonghui.people.models import Membership
 
 pytestmark = pytest.mark.django_db(transaction=True)

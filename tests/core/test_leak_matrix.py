@@ -27,7 +27,7 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 
 from gonghui.accounts.roles import SECOND_FACTOR_ROLES, Role, role_permissions
-from gonghui.core.registry import registry
+from gonghui.core.records.registry import registry
 from gonghui.orgs.models import Enterprise, Organization
 from gonghui.reports.models import Review
 from tests.conftest import PERSONAS, SENTINEL_A, SENTINEL_B, Federation
@@ -100,12 +100,16 @@ PAGES: dict[str, frozenset[str]] = {
     "account-deactivate": frozenset({"pk"}),
     "account-unlock": frozenset({"pk"}),
     "account-reset-otp": frozenset({"pk"}),
+    "account-create": frozenset(),
+    "account-edit": frozenset({"pk"}),
+    "account-reset-password": frozenset({"pk"}),
     # 工作回顾: the compiled review (?org=CODE&period=…), its downloads, a saved review.
     "review-index": frozenset(),
     "review-export": frozenset(),
     "review-detail": frozenset({"pk"}),
 }
-ACCOUNT_ACTIONS = {"account-deactivate", "account-unlock", "account-reset-otp"}
+ACCOUNT_ACTIONS = {"account-deactivate", "account-unlock", "account-reset-otp",
+                   "account-reset-password"}
 REVIEW_FORMATS = ("docx", "xlsx", "json")
 
 
@@ -220,7 +224,7 @@ def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
         return [fed.union_a1, fed.town_a] if branch == "a" else [fed.union_b1, fed.town_b]
     if endpoint.name in {"import-job", "import-job-errors"}:
         return [fed.import_job_a if branch == "a" else fed.import_job_b]
-    if endpoint.name in ACCOUNT_ACTIONS:
+    if endpoint.name in ACCOUNT_ACTIONS or endpoint.name == "account-edit":
         # The clerk accounts of each town (they uploaded the imports).
         return [(fed.import_job_a if branch == "a" else fed.import_job_b).user]
     if endpoint.name == "review-detail":
@@ -321,8 +325,10 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
     if endpoint.name == "otp-disable":
         required = role_of(persona) in SECOND_FACTOR_ROLES  # the fixtures enrol exactly these
         return {200} if required else {302}
-    if endpoint.name == "account-list":
+    if endpoint.name in {"account-list", "account-create"}:
         return {200} if has_perm(persona, "accounts.manage_accounts") else {403}
+    if endpoint.name == "account-edit":
+        return {200} if manages(fed, persona, obj) else {404}
     if endpoint.name in ACCOUNT_ACTIONS:
         return {405} if manages(fed, persona, obj) else {404}
     if endpoint.name == "org-tree":
@@ -574,8 +580,8 @@ def test_auditor_reads_no_records(federation: Federation, login: Callable[[str],
 def test_chair_may_not_create_or_delete_organisations(
     federation: Federation, login: Callable[[str], Client]
 ) -> None:
-    assert "add" not in registry["orgs"].effective_grants()[Role.GRASSROOTS_CHAIR]
-    assert "delete" not in registry["orgs"].effective_grants()[Role.GRASSROOTS_CHAIR]
+    assert "add" not in registry["orgs"].declared_grants()[Role.GRASSROOTS_CHAIR]
+    assert "delete" not in registry["orgs"].declared_grants()[Role.GRASSROOTS_CHAIR]
     client = login("chair_a1")
     before = db_state()
     create = reverse("orgs-create")

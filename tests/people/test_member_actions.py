@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.people import actions
 from gonghui.people.models import JoinedBy, Membership, MembershipStatus
 from tests.conftest import make_member

@@ -15,7 +15,7 @@ from django.urls import reverse
 from docx import Document
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.reports import indicators
 from gonghui.reports.models import Review
 from gonghui.reports.periods import Period
@@ -195,7 +195,7 @@ def test_a_period_typed_the_way_a_cadre_writes_it(
 def test_the_link_demo_prints_opens_for_town_and_chair_accounts(
     federation: Federation, login: Callable[[str], Client]
 ) -> None:
-    from gonghui.core.management.commands.demo import DEMO_PERIOD
+    from gonghui.demo.management.commands.demo import DEMO_PERIOD
 
     for persona in ("city_admin", "town_a_cadre", "chair_a1"):
         response = login(persona).get(f"/reviews/?period={DEMO_PERIOD}")

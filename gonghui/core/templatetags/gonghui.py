@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from gonghui.core.registry import RecordType
+from gonghui.core.records.registry import RecordType
 
 register = template.Library()
 
@@ -20,7 +20,7 @@ def record_url(record: RecordType, view: str, pk: Any = None) -> str:
 
 @register.simple_tag
 def action_url(record: RecordType, action: Any) -> str:
-    """The page of a record action (gonghui.core.rowaction) of this record type."""
+    """The page of a record action (gonghui.core.records.rowaction) of this record type."""
     return reverse(record.url_name("action"), kwargs={"action": action.slug})
 
 

@@ -1,0 +1,132 @@
+"""Writing audit rows. Snapshots copy field values except sensitive ones (ID numbers, phones)."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model, user_logged_in, user_logged_out, user_login_failed
+from django.db import models
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from gonghui.core.audit.models import AuditAction, AuditEntry, AuditOutcome
+
+# Fields that never enter an audit row whatever their class.
+SECRET_FIELDS = {"password", "org_path", "path"}
+
+HIDDEN = "[已隐去]"
+# A sensitive value is snapshotted as a keyed digest so that `diff` can tell whether it changed;
+# `diff` then writes HIDDEN in its place. The key lives only in this process, so a digest that
+# escaped anyway could not be matched against a list of candidate phone or ID numbers.
+_HIDDEN_PREFIX = HIDDEN + "#"
+_DIGEST_KEY = secrets.token_bytes(32)
+
+
+def _hidden(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    digest = hmac.new(_DIGEST_KEY, str(value).encode(), hashlib.sha256).hexdigest()
+    return _HIDDEN_PREFIX + digest
+
+
+def _public(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_HIDDEN_PREFIX):
+        return HIDDEN
+    return value
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a proxy is configured to set
+    # it, and an audit trail must not be forgeable by the audited.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """A JSON-safe copy of an object's concrete fields, without sensitive or secret values.
+
+    Sensitive values are replaced by an opaque stand-in that differs when the value differs;
+    pass snapshots through `diff` before storing them.
+    """
+    data: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        if f.name in SECRET_FIELDS:
+            continue
+        if getattr(f, "sensitive", None):
+            data[f.name] = _hidden(f.value_from_object(obj))
+            continue
+        value = f.value_from_object(obj)
+        if isinstance(value, datetime.date | datetime.datetime | decimal.Decimal):
+            value = str(value)
+        data[f.attname if f.is_relation else f.name] = value
+    return data
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The changed fields; a changed sensitive field is listed with its values hidden."""
+    return {
+        k: {"before": _public(before.get(k)), "after": _public(after.get(k))}
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k)
+    }
+
+
+def record(
+    action: str,
+    *,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    changes: dict[str, Any] | None = None,
+    outcome: str = AuditOutcome.SUCCESS,
+    username: str = "",
+) -> AuditEntry:
+    if user is None and request is not None:
+        user = getattr(request, "user", None)
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    # The console operator (core.operator) is no account row: the name alone is recorded.
+    account = user if isinstance(user, get_user_model()) else None
+    if obj is not None and not object_type:
+        object_type = obj._meta.label_lower
+    return AuditEntry.objects.create(
+        user=account,
+        username=username or (user.get_username() if user is not None else ""),
+        address=client_address(request),
+        action=action,
+        object_type=object_type,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        outcome=outcome,
+        changes=changes or {},
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="gonghui-audit-login")
+def _on_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    record(AuditAction.LOGIN, request=request, user=user)
+
+
+@receiver(user_logged_out, dispatch_uid="gonghui-audit-logout")
+def _on_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record(AuditAction.LOGOUT, request=request, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="gonghui-audit-login-failed")
+def _on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # The attempted username only: the password the person typed is in `credentials` too.
+    record(
+        AuditAction.LOGIN_FAILED,
+        request=request,
+        username=str(credentials.get("username", ""))[:150],
+        outcome=AuditOutcome.FAILURE,
+    )
