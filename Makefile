@@ -59,11 +59,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check gonghui tests scripts bench
 	GONGHUI_ENV=test $(BIN)/mypy gonghui
 
-## Debian's chromium for the browser tests (never a downloaded browser build).
+## Debian's chromium for the browser tests (never a downloaded browser build), and a Chinese
+## font so their screenshots show characters rather than boxes.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei"; } || { \
 		if [ "$$(id -u)" = "0" ]; then \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; \
 		else \
 			echo "!!! chromium is not installed and this user cannot apt-get it: browser tests will be skipped." >&2; \
 		fi; }

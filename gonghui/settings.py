@@ -192,7 +192,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Chinese only: the interface has no English catalog, and offering English without one would
+# serve a page of mixed languages (Django's own strings English, everything else Chinese).
+LANGUAGES = [("zh-hans", _("简体中文"))]
 LOCALE_PATHS = [BASE_DIR / "gonghui" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -285,7 +287,10 @@ GONGHUI_HOME_COUNTS_SECONDS = int(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_trace_4xx": {"()": "gonghui.core.ops.errors.NoTraceForClientErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_trace_4xx"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("GONGHUI_LOG_LEVEL", "INFO")},
 }
 

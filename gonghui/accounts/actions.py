@@ -161,3 +161,49 @@ def issue_token(*, username: str) -> str:
         raise ValidationError(f"{username} 的角色须使用双因素认证登录，不能签发 API 令牌")
     token, _created = Token.objects.get_or_create(user=user)
     return token.key
+
+
+@transaction.atomic
+def change_account(
+    *, user: User, name: str, org: Organization, roles: Iterable[str], actor: User | None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Name, organisation and roles of an account, as its manager sets them; audited."""
+    codes = check_roles(roles)
+    before = {"name": user.first_name, "org": user.org.code if user.org else None}
+    user.first_name = name
+    user.org = org
+    user.save(update_fields=["first_name", "org"])
+    after = {"name": name, "org": org.code}
+    if before != after:
+        audit.record(AuditAction.UPDATE, request=request, user=actor, obj=user,
+                     changes={k: {"before": before[k], "after": after[k]}
+                              for k in after if before[k] != after[k]})
+    if codes != sorted(user.groups.values_list("name", flat=True)):
+        set_roles(user=user, roles=codes, actor=actor)
+    if before["org"] != after["org"]:
+        # Another subtree: sessions opened under the old one must not go on seeing it.
+        end_sessions(user)
+
+
+@transaction.atomic
+def reset_password(*, user: User, actor: User | None, request: HttpRequest | None = None) -> str:
+    """A temporary password, shown once to the manager; the account must change it at login."""
+    import datetime
+    import secrets
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+    temporary = "".join(secrets.choice(alphabet) for _ in range(12)) + "@" + str(
+        secrets.randbelow(90) + 10)
+    user.set_password(temporary)
+    # Already expired: the password-expiry middleware sends them to change it first.
+    user.password_changed_at = timezone.now() - datetime.timedelta(
+        days=settings.GONGHUI_PASSWORD_MAX_AGE_DAYS + 1)
+    user.save(update_fields=["password", "password_changed_at"])
+    end_sessions(user)
+    audit.record(AuditAction.UPDATE, request=request, user=actor, obj=user,
+                 changes={"password": "已重置"})
+    return temporary

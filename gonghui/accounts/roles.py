@@ -131,7 +131,7 @@ def role_permissions() -> dict[str, set[str]]:
             grants[role].update(record.perm(action) for action in actions)
         # The city administrator holds every action, and every transition, on every type (the
         # workflow's level and maker-checker rules still apply to it).
-        grants[Role.CITY_ADMIN].update(record.perm(action) for action in record.actions)
+        grants[Role.CITY_ADMIN].update(record.perm(action) for action in record.grantable_actions)
     return grants
 
 

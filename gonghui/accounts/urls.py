@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from gonghui.accounts import views
+from gonghui.accounts import manage, views
 
 urlpatterns = [
     path(
@@ -21,6 +21,10 @@ urlpatterns = [
     path("2fa/verify/", views.otp_verify, name="otp-verify"),
     path("2fa/disable/", views.otp_disable, name="otp-disable"),
     path("accounts/", views.account_list, name="account-list"),
+    path("accounts/new/", manage.account_create, name="account-create"),
+    path("accounts/<int:pk>/edit/", manage.account_edit, name="account-edit"),
+    path("accounts/<int:pk>/reset-password/", manage.account_reset_password,
+         name="account-reset-password"),
     path(
         "accounts/<int:pk>/deactivate/",
         views.account_deactivate,

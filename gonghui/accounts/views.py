@@ -159,8 +159,27 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account_list.html",
-        {"page": page, "query": query, "enrolled": enrolled},
+        {"page": page, "query": query, "enrolled": enrolled,
+         "locked": locked_usernames([a.username for a in page.object_list])},
     )
+
+
+def locked_usernames(usernames: list[str]) -> set[str]:
+    """Which of these accounts are locked out now (the 解除锁定 button is shown only there)."""
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(hours=float(settings.AXES_COOLOFF_TIME))
+    rows = (
+        AccessAttempt.objects.filter(username__in=usernames, attempt_time__gte=since)
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"))
+    )
+    return {r["username"] for r in rows if r["failures"] >= settings.AXES_FAILURE_LIMIT}
 
 
 ACCOUNT_ACTIONS = {

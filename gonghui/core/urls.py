@@ -5,7 +5,7 @@ from django.urls import URLPattern, path
 from gonghui.core.attachments import views as attachmentviews
 from gonghui.core.audit import views as auditlog
 from gonghui.core.imports import views as importviews
-from gonghui.core.records import childviews, views
+from gonghui.core.records import actionviews, childviews, views
 from gonghui.core.records.registry import RecordType, registry
 from gonghui.core.workflow import views as workflowviews
 
@@ -70,12 +70,17 @@ PICKER_CREATE_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
     ("picker-create/", "picker-create", views.RecordPickerCreateView),
 ]
 
+ACTION_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
+    ("actions/<slug:action>/", "action", actionviews.RecordActionView),
+]
+
 
 def record_urls(record: RecordType) -> list[URLPattern]:
     routes = VIEWS + (IMPORT_VIEWS if record.import_spec is not None else [])
     routes += ATTACHMENT_VIEWS if record.attachments else []
     routes += WORKFLOW_VIEWS if record.workflow is not None else []
     routes += PICKER_CREATE_VIEWS if record.picker_create is not None else []
+    routes += ACTION_VIEWS if record.actions else []
     patterns = [
         path(f"{record.slug}/{route}", view.as_view(record_type=record), name=record.url_name(name))
         for route, name, view in routes

@@ -38,7 +38,8 @@ class OrganizationImport(ImportSpec):
     slug = "orgs"
     title = "组织导入模板"
     instructions = (
-        "填表说明：1. 红色列为必填；2. 上级组织须已在系统中，或在本表中写在下级之前；"
+        "填表说明：1. 红色列为必填；2. 上级组织须已在系统中，或在本表中写在下级之前"
+        "（系统中还没有组织时，上级组织编码留空的一行即最上级组织，类型为市总工会）；"
         "3. 组织类型：镇街总工会在市总工会之下，基层工会、联合工会在镇街总工会或市总工会之下；"
         "4. 组织编码已存在时，按本表更新其名称、成立日期和统一社会信用代码；"
         "5. 指导单位编码（选填）：帮助建会的组织，须在您的管辖范围内。"
@@ -64,7 +65,8 @@ class OrganizationImport(ImportSpec):
             # code -> kind of every organisation the importer may place children under.
             state["kinds"] = {org.code: org.kind for org in visible}
             state["visible"] = set(state["kinds"])
-            state["empty"] = not Organization.objects.visible_to(context.user).exists()
+            # The root may be made only in a database with no organisation at all.
+            state["empty"] = not Organization.objects.exists()
             state["usccs"] = {}
             state["new"] = {}
         kinds: dict[str, str] = state["kinds"]
@@ -166,6 +168,12 @@ class OrganizationImport(ImportSpec):
                 node = Organization.objects.add_child(parent, instance=node)
             else:
                 node = Organization.objects.add_root(instance=node)
+                if getattr(context.user, "org", None) is None and hasattr(
+                    context.user, "adopt_root"
+                ):
+                    # The first import into an empty database: later chunks of this file
+                    # find their parents under the root through the operator's scope.
+                    context.user.adopt_root(node)
             nodes[node.code] = node
             result.created += 1
         return result

@@ -46,6 +46,14 @@ class OrganizationManager(MP_NodeManager):
     def visible_to(self, user: Any) -> ScopedQuerySet:
         return self.get_queryset().visible_to(user)
 
+    def managed_by(self, user: Any) -> ScopedQuerySet:
+        """The subtree whose accounts `user` manages (the security administrator reads no
+        records, so `visible_to` gives them nothing, yet they place accounts in the tree)."""
+        org = getattr(user, "org", None)
+        if org is None or not user.has_perm("accounts.manage_accounts"):
+            return self.none()  # type: ignore[return-value]
+        return self.get_queryset().within(org.path)
+
 
 class Organization(MP_Node, TimeStamped):
     """A node of the org tree: a federation or a union.

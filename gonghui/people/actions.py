@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
@@ -70,6 +71,7 @@ def transfer(
     to_union: Organization,
     on: datetime.date,
     card_number: str = "",
+    reason: str = "",
     user: Any = None,
     request: HttpRequest | None = None,
 ) -> Membership:
@@ -82,9 +84,12 @@ def transfer(
         raise ValidationError("该人员已是本工会会员")
     if on < current.enrolled_on:
         raise ValidationError("转会日期不能早于原入会日期")
+    if on > timezone.localdate():
+        raise ValidationError("转会日期不能晚于今天")
     current.status = MembershipStatus.TRANSFERRED
     current.ended_on = on
-    current.save(update_fields=["status", "ended_on", "updated_at"])
+    current.end_reason = reason
+    current.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
     new = Membership.objects.create(
         person=person, org=to_union, enrolled_on=on, joined_by=JoinedBy.TRANSFER,
         card_number=card_number or current.card_number,
@@ -92,7 +97,8 @@ def transfer(
     person.org = to_union
     person.save(update_fields=["org", "updated_at"])
     audit.record(AuditAction.UPDATE, request=request, user=user, obj=new,
-                 changes={"action": "transfer", "from": current.pk, "to_union": to_union.code})
+                 changes={"action": "transfer", "from": current.pk, "to_union": to_union.code,
+                          **({"reason": reason} if reason else {})})
     return new
 
 
@@ -101,6 +107,7 @@ def leave(
     *,
     person: Person,
     on: datetime.date,
+    reason: str = "",
     user: Any = None,
     request: HttpRequest | None = None,
 ) -> Membership:
@@ -110,11 +117,15 @@ def leave(
         raise ValidationError("该人员没有有效会籍")
     if on < current.enrolled_on:
         raise ValidationError("退会日期不能早于入会日期")
+    if on > timezone.localdate():
+        raise ValidationError("退会日期不能晚于今天")
     current.status = MembershipStatus.LEFT
     current.ended_on = on
-    current.save(update_fields=["status", "ended_on", "updated_at"])
+    current.end_reason = reason
+    current.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
     audit.record(AuditAction.UPDATE, request=request, user=user, obj=current,
-                 changes={"action": "leave", "ended_on": str(on)})
+                 changes={"action": "leave", "ended_on": str(on),
+                          **({"reason": reason} if reason else {})})
     return current
 
 

@@ -8,11 +8,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.records.forms import RecordForm
+from gonghui.core.records.pickers import use_pickers
+from gonghui.core.records.rowaction import ActionForm
 from gonghui.core.text.identifiers import IdentifierError, check_id_number, check_mobile
-from gonghui.orgs.models import UNION_KINDS
+from gonghui.orgs.models import UNION_KINDS, Organization
 from gonghui.people import actions
 from gonghui.people.models import Membership, Person
 
@@ -98,3 +101,73 @@ class MemberForm(RecordForm):
                                     card_number=data["card_number"], user=self.user)
         return actions.enrol(person=person, union=data["org"], enrolled_on=data["enrolled_on"],
                              card_number=data["card_number"], user=self.user)
+
+
+# The usual reasons a membership ends; the form offers them and takes any other in words.
+LEAVE_REASONS = ["退休", "调离本单位", "解除或终止劳动合同", "本人申请退会", "去世", "其他"]
+TRANSFER_REASONS = ["调动工作", "单位合并或改制", "其他"]
+
+
+class MembershipEndForm(ActionForm):
+    """The date and reason every end of a membership is recorded with."""
+
+    reasons: list[str] = []
+
+    # ISO format: a date input shows nothing for a value written the zh-hans way (2026年12月5日).
+    on = forms.DateField(label=_("日期"),
+                         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    reason = forms.ChoiceField(label=_("原因"))
+    note = forms.CharField(label=_("说明（选填）"), max_length=150, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+        reason = self.fields["reason"]
+        assert isinstance(reason, forms.ChoiceField)
+        reason.choices = [("", "请选择"), *((r, r) for r in self.reasons)]
+
+    def clean_on(self) -> Any:
+        day = self.cleaned_data["on"]
+        if day > timezone.localdate():
+            raise ValidationError(_("日期不能晚于今天"))
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reason") == "其他" and not data.get("note"):
+            self.add_error("note", _("原因为“其他”时请写明"))
+        reason = data.get("reason", "")
+        data["reason_text"] = f"{reason}：{data['note']}" if data.get("note") else reason
+        return data
+
+
+class LeaveForm(MembershipEndForm):
+    reasons = LEAVE_REASONS
+    field_order = ["on", "reason", "note"]
+
+
+class TransferForm(MembershipEndForm):
+    """转出: to a union the user sees (a transfer across towns is the receiving town's work)."""
+
+    reasons = TRANSFER_REASONS
+    to_union = forms.ModelChoiceField(label=_("转入工会"), queryset=Organization.objects.none())
+    field_order = ["to_union", "on", "reason", "note"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        union = self.fields["to_union"]
+        assert isinstance(union, forms.ModelChoiceField)
+        union.queryset = Organization.objects.visible_to(user).filter(kind__in=UNION_KINDS)
+        use_pickers(self.fields, create=False)  # typed into, never a <select> of every union
+
+
+def leave_member(membership: Membership, *, data: dict[str, Any], user: Any,
+                 request: Any) -> Membership:
+    return actions.leave(person=membership.person, on=data["on"], reason=data["reason_text"],
+                         user=user, request=request)
+
+
+def transfer_member(membership: Membership, *, data: dict[str, Any], user: Any,
+                    request: Any) -> Membership:
+    return actions.transfer(person=membership.person, to_union=data["to_union"], on=data["on"],
+                            reason=data["reason_text"], user=user, request=request)

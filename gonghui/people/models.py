@@ -89,6 +89,9 @@ class Membership(OrgOwned):
         _("入会方式"), max_length=16, choices=JoinedBy.choices, default=JoinedBy.ENROLMENT
     )
     ended_on = models.DateField(_("终止日期"), null=True, blank=True)
+    # Why it ended (退休, 调离本单位 …), as the cadre gave it when recording the leave or transfer.
+    # db_default: the bulk writers insert membership rows with raw SQL that names no such column.
+    end_reason = models.CharField(_("终止原因"), max_length=200, blank=True, db_default="")
     status = models.CharField(
         _("会籍状态"),
         max_length=16,

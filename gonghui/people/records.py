@@ -14,14 +14,22 @@ from gonghui.accounts.roles import Role
 from gonghui.core.imports.declared import Field, RecordImport
 from gonghui.core.records.filters import RecordFilterSet
 from gonghui.core.records.menus import menu_group
-from gonghui.core.records.registry import RecordType, Related, register
+from gonghui.core.records.registry import RecordType, Related, register, registry
+from gonghui.core.records.rowaction import RecordAction
 from gonghui.core.records.tables import Column
 from gonghui.core.text.pinyin import matches as looks_like_initials
 from gonghui.people.actions import PersonFromIdNumber
-from gonghui.people.forms import MemberForm, PersonForm
+from gonghui.people.forms import (
+    LeaveForm,
+    MemberForm,
+    PersonForm,
+    TransferForm,
+    leave_member,
+    transfer_member,
+)
 from gonghui.people.imports import MemberImport
 from gonghui.people.indicators import active_on
-from gonghui.people.models import BenefitCard, Membership, Person
+from gonghui.people.models import BenefitCard, Membership, MembershipStatus, Person
 
 MEMBERS_MENU = menu_group("会员管理", order=20, icon="bi-people")
 DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
@@ -87,6 +95,42 @@ class MemberFilterSet(RecordFilterSet):
         return qs.filter(person_search("person__", value)) if value.strip() else qs
 
 
+# What a cadre reads about the person on a member's page (the derived search helpers are not).
+PERSON_FIELDS = ["name", "id_number", "sex", "birth_date", "mobile", "ethnicity", "education",
+                 "political_status", "employer", "employer_name", "is_migrant"]
+
+
+def member_page(membership: Membership, user: Any) -> dict[str, Any]:
+    """The one member page: the person's fields and every membership of theirs in view."""
+    from gonghui.core.records.views import detail_rows
+
+    people_type = registry["people"]
+    history = (
+        registry["members"].list_queryset(user)
+        .filter(person_id=membership.person_id)
+        .order_by("-enrolled_on", "-pk")
+    )
+    return {
+        "person_fields": detail_rows(people_type, membership.person, user, PERSON_FIELDS),
+        "person_type": people_type,
+        "can_view_person": user.has_perm(people_type.perm("view")),
+        "history": list(history[:50]),
+    }
+
+
+def is_active(membership: Membership) -> bool:
+    return membership.status == MembershipStatus.ACTIVE
+
+
+MEMBER_ACTIONS = [
+    RecordAction("leave", "退会", leave_member, form=LeaveForm, applies=is_active,
+                 icon="bi-box-arrow-right", style="outline-danger",
+                 help_text="会籍终止，记录保留；此后可重新办理入会。"),
+    RecordAction("transfer", "转出", transfer_member, form=TransferForm, applies=is_active,
+                 icon="bi-arrow-left-right", style="outline-primary",
+                 help_text="原会籍记为已转出，在转入工会建立新的会籍（入会方式为转入）。"),
+]
+
 GRANTS: dict[str, str] = {
     Role.TOWN_CADRE: "view add change",
     Role.GRASSROOTS_CHAIR: "view add change",
@@ -100,6 +144,10 @@ people = register(RecordType(
     search_fields=["name"],
     filterset_base=PersonFilterSet,
     filters=["sex", "is_migrant"],
+    detail_exclude=["name_initials", "id_tail"],
+    # Cadres work from the member list and its one member page; the person index (every human
+    # on record, members or not) is the administrator's, for finding and correcting a person.
+    in_menu=lambda user: user.has_perm("people.delete_person"),
     form_fields=["name", "id_number", "mobile", "ethnicity", "education", "political_status",
                  "employer", "employer_name", "is_migrant", "org"],
     form_base=PersonForm,
@@ -133,6 +181,9 @@ members = register(RecordType(
     filters=["status", "joined_by"],
     form_fields=["org", "enrolled_on", "card_number"],
     form_base=MemberForm,
+    actions=MEMBER_ACTIONS,
+    detail_template="people/member_detail.html",
+    detail_extra=member_page,
     menu_group=MEMBERS_MENU,
     menu_order=30,
     icon="bi-people",

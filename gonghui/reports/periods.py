@@ -24,7 +24,21 @@ _FORMS = (
 _DAY = r"\d{4}-\d{1,2}-\d{1,2}"
 _RANGE = re.compile(rf"^(?P<start>{_DAY})\s*(?:\.\.|~|至|/)\s*(?P<end>{_DAY})$")
 
-PERIOD_HELP = "期间格式：2018H1（上半年）、2018H2、2018、2018Q3、2018-05，或 2018-01-01..2018-03-31"
+PERIOD_HELP = (
+    "期间可写作 2018上半年、2018下半年、2018年、2018年第三季度、2018年5月，"
+    "或 2018H1、2018Q3、2018-05、2018-01-01..2018-03-31"
+)
+
+# The way a cadre writes a period, turned into the codes above before parsing.
+_QUARTERS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+_CHINESE = (
+    (re.compile(rf"^{_YEAR}年?(?P<half>[上下])半年$"),
+     lambda m: f"{m['year']}H{1 if m['half'] == '上' else 2}"),
+    (re.compile(rf"^{_YEAR}年?第?(?P<q>[一二三四1-4])季度$"),
+     lambda m: f"{m['year']}Q{_QUARTERS.get(m['q'], m['q'])}"),
+    (re.compile(rf"^{_YEAR}年(?P<month>\d{{1,2}})月$"), lambda m: f"{m['year']}-{m['month']}"),
+    (re.compile(rf"^{_YEAR}年(?:度|全年)?$"), lambda m: m["year"]),
+)
 
 
 class PeriodError(ValueError):
@@ -40,6 +54,11 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         value = (text or "").strip()
+        for chinese, code in _CHINESE:
+            spoken = chinese.match(value.replace(" ", ""))
+            if spoken is not None:
+                value = code(spoken)
+                break
         for pattern, form in _FORMS:
             found = pattern.match(value)
             if found is None:

@@ -24,7 +24,7 @@ from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
 from gonghui.orgs.models import Organization
 from gonghui.reports import indicators, outputs
-from gonghui.reports.home import home_figures
+from gonghui.reports.home import choose_period, half_year_choices, home_figures, latest_activity
 from gonghui.reports.models import Review
 from gonghui.reports.periods import PERIOD_HELP, Period, PeriodError
 from gonghui.reports.review import CompiledReview, NarrativeError, check_narrative, compile_review
@@ -64,6 +64,19 @@ def _org(request: HttpRequest, code: str) -> Organization:
 
 def _period(text: str) -> Period:
     return Period.parse(text) if text.strip() else Period.half_year_of(timezone.localdate())
+
+
+def _period_choices(user: Any, shown: Period | None) -> list[tuple[str, list[Period]]]:
+    """The picker's periods: recent half-years (from the latest with records) and their years."""
+    today = timezone.localdate()
+    halves = half_year_choices(today, latest_activity(user), shown or Period.half_year_of(today))
+    halves = [p for p in halves if p.code.endswith(("H1", "H2"))]
+    years: list[Period] = []
+    for half in halves:
+        year = Period.parse(str(half.start.year))
+        if year not in years:
+            years.append(year)
+    return [("半年", halves), ("全年", years)]
 
 
 def _org_choices(request: HttpRequest, selected: Organization | None) -> list[Organization]:
@@ -115,14 +128,24 @@ def review_index(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     code = request.GET.get("org", "").strip() or user.org.code
     org = _org(request, code)
+    # The typed period (其他期间) wins over the picker, so a range can be asked for.
+    asked = (request.GET.get("period_text") or request.GET.get("period", "")).strip()
+    fallback_from = None
     try:
-        period = _period(request.GET.get("period", ""))
+        if asked:
+            period = Period.parse(asked)
+        else:
+            # The current half-year, or when nothing happened in it yet, the latest with records.
+            period, fallback_from, _error = choose_period(
+                "", timezone.localdate(), latest_activity(user)
+            )
     except PeriodError as exc:
         return render(
             request,
             "reports/review.html",
             {"period_error": str(exc), "org": org, "org_choices": _org_choices(request, org),
-             "period_text": request.GET.get("period", ""), "period_help": PERIOD_HELP},
+             "period_text": asked, "period_help": PERIOD_HELP,
+             "period_choices": _period_choices(user, None)},
             status=400,
         )
     review = compile_review(org, period, user)
@@ -147,9 +170,17 @@ def review_index(request: HttpRequest) -> HttpResponse:
         request,
         "reports/review.html",
         _context(request, review, form=form, org=org, org_choices=_org_choices(request, org),
-                 period_text=period.code),
+                 fallback_from=fallback_from, **_picker(user, period)),
         status=status,
     )
+
+
+def _picker(user: Any, period: Period) -> dict[str, Any]:
+    """The period picker's groups, and the typed text when the period is not among them."""
+    choices = _period_choices(user, None)
+    listed = any(period in group for _label, group in choices)
+    return {"period_choices": choices, "period_text": "" if listed else period.label,
+            "period": period}
 
 
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -190,7 +221,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "reports/review.html",
         _context(request, review, form=form, org=org, saved_review=saved,
-                 org_choices=_org_choices(request, org), period_text=period.code),
+                 org_choices=_org_choices(request, org), **_picker(request.user, period)),
         status=status,
     )
 

@@ -17,3 +17,28 @@ document.addEventListener("submit", function (event) {
   const message = button && button.dataset ? button.dataset.confirm : null;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// List pages: ticking rows enables the toolbar's bulk actions (gonghui.core.rowaction);
+// the header box ticks or clears the whole page.
+(function () {
+  "use strict";
+  function refresh() {
+    var ticked = document.querySelectorAll(".gh-check-row:checked").length;
+    document.querySelectorAll(".gh-bulk").forEach(function (button) { button.disabled = ticked === 0; });
+    document.querySelectorAll(".gh-selected-count").forEach(function (node) { node.textContent = String(ticked); });
+    var all = document.querySelector(".gh-check-all");
+    var rows = document.querySelectorAll(".gh-check-row").length;
+    if (all) { all.checked = rows > 0 && ticked === rows; all.indeterminate = ticked > 0 && ticked < rows; }
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLInputElement)) { return; }
+    if (target.classList.contains("gh-check-all")) {
+      document.querySelectorAll(".gh-check-row").forEach(function (box) { box.checked = target.checked; });
+      refresh();
+    } else if (target.classList.contains("gh-check-row")) {
+      refresh();
+    }
+  });
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", refresh); } else { refresh(); }
+})();

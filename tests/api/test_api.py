@@ -275,3 +275,17 @@ def test_schema_with_token(federation, make_persona):
     response = Client().get("/api/schema/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     assert b"/api/enterprises/" in response.content
+
+
+def test_fetching_the_schema_leaves_the_list_pages_filter_labels_chinese(federation, login):
+    """The schema reads every filter's label; it must not fix them in English (issue 13)."""
+    client = login("town_a_cadre")
+    for lang in ("", "en"):
+        assert client.get("/api/schema/", {"format": "json", "lang": lang}).status_code == 200
+    for url, labels in (("/members/", ["会籍状态", "入会方式"]),
+                        ("/orgs/", ["组织类型"]), ("/elections/", ["届期"])):
+        page = client.get(url).content.decode()
+        for label in labels:
+            assert label in page, (url, label)
+        for english in ("Status", "Joined by", "Kind", "Term years"):
+            assert english not in page, (url, english)

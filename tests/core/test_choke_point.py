@@ -94,6 +94,9 @@ ALLOWED_METHODS: dict[str, str] = {
     # treebeard 7's parent lookup: OrganizationForm reads the parent of a node the user sees
     # to apply the kind rules; the parent itself is never shown or returned.
     "get_parent": "reads a scoped node's parent for a rule check, never shows it",
+    # The security administrator reads no records (visible_to gives them nothing) yet places
+    # accounts in their subtree: organisations only, only for holders of manage_accounts.
+    "managed_by": "the account manager's subtree of organisations, for account forms",
 }
 MANAGERS = {"objects", "_default_manager", "_base_manager"}
 SHORTCUTS = {"get_object_or_404": get_object_or_404, "get_list_or_404": get_list_or_404}

@@ -68,6 +68,9 @@ RECORD_VIEWS: dict[str, frozenset[str]] = {
     "bulk-transition": frozenset({"name"}),
     # Only for record types whose pickers create records (people): POST only (GET is 405).
     "picker-create": frozenset(),
+    # Only for record types that declare actions (退会, 转出 …): /<slug>/actions/<action>/,
+    # requested with the branch's record ticked (`?ids=`).
+    "action": frozenset({"action"}),
 }
 IMPORT_VIEWS = {"import", "import-template"}
 ATTACHMENT_VIEWS = {
@@ -107,6 +110,7 @@ RECORD_VIEW_ACTION = {
     "attachment-caption": "change",
     "attachment-delete": "change",
     "picker-create": "add",
+    "action": "change",
 }
 # API endpoints are `api-<slug>-<view>` (gonghui/api/urls.py). DRF's router also adds a
 # format-suffix variant of each route (`/api/orgs.json`) under the *same* name with an extra
@@ -140,12 +144,16 @@ PAGES: dict[str, frozenset[str]] = {
     "account-deactivate": frozenset({"pk"}),
     "account-unlock": frozenset({"pk"}),
     "account-reset-otp": frozenset({"pk"}),
+    "account-create": frozenset(),
+    "account-edit": frozenset({"pk"}),
+    "account-reset-password": frozenset({"pk"}),
     # 工作回顾: the compiled review (?org=CODE&period=…), its downloads, a saved review.
     "review-index": frozenset(),
     "review-export": frozenset(),
     "review-detail": frozenset({"pk"}),
 }
-ACCOUNT_ACTIONS = {"account-deactivate", "account-unlock", "account-reset-otp"}
+ACCOUNT_ACTIONS = {"account-deactivate", "account-unlock", "account-reset-otp",
+                   "account-reset-password"}
 REVIEW_FORMATS = ("docx", "xlsx", "json")
 
 
@@ -254,6 +262,12 @@ def url_for(endpoint: Endpoint, obj: Any = None, *, pk: int | None = None) -> st
         child = registry[endpoint.slug].child(endpoint.child)
         kwargs["child_pk"] = kwargs["pk"]
         kwargs["pk"] = pk if pk is not None else getattr(obj, f"{child.parent_field}_id")
+    if endpoint.kind == "record" and endpoint.view == "action":
+        record = registry[endpoint.slug]
+        url = reverse(endpoint.name, kwargs={"action": record.actions[0].slug})
+        # Every record of the type ticked, both branches': the page may name only the user's.
+        ids = record.model._default_manager.order_by("pk").values_list("pk", flat=True)
+        return url + ("?" + "&".join(f"ids={pk}" for pk in ids) if ids else "")
     if "format" in endpoint.params:
         kwargs["format"] = "json"
     if "name" in endpoint.params:
@@ -302,7 +316,7 @@ def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
         return [fed.union_a1, fed.town_a] if branch == "a" else [fed.union_b1, fed.town_b]
     if endpoint.name in {"import-job", "import-job-errors"}:
         return [fed.import_job_a if branch == "a" else fed.import_job_b]
-    if endpoint.name in ACCOUNT_ACTIONS:
+    if endpoint.name in ACCOUNT_ACTIONS or endpoint.name == "account-edit":
         # The clerk accounts of each town (they uploaded the imports).
         return [(fed.import_job_a if branch == "a" else fed.import_job_b).user]
     if endpoint.name == "review-detail":
@@ -416,8 +430,10 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
     if endpoint.name == "otp-disable":
         required = role_of(persona) in SECOND_FACTOR_ROLES  # the fixtures enrol exactly these
         return {200} if required else {302}
-    if endpoint.name == "account-list":
+    if endpoint.name in {"account-list", "account-create"}:
         return {200} if has_perm(persona, "accounts.manage_accounts") else {403}
+    if endpoint.name == "account-edit":
+        return {200} if manages(fed, persona, obj) else {404}
     if endpoint.name in ACCOUNT_ACTIONS:
         return {405} if manages(fed, persona, obj) else {404}
     if endpoint.name == "org-tree":
@@ -556,6 +572,7 @@ def test_every_record_type_and_page_has_its_urls() -> None:
         views -= ATTACHMENT_VIEWS if not record.attachments else set()
         views -= WORKFLOW_VIEWS if record.workflow is None else set()
         views -= PICKER_CREATE_VIEWS if record.picker_create is None else set()
+        views -= set() if record.actions else {"action"}
         wanted |= {record.url_name(view) for view in views}
         wanted |= {
             f"api-{record.slug}-{view}"

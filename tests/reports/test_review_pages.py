@@ -166,3 +166,37 @@ def test_city_json_equals_compute(
                                format="json").content)
     assert data == {"org": "C", "period": "2018", "indicators": indicators.compute(
         federation.city, Period.parse("2018"), make_persona("city_admin"))}
+
+
+def test_the_review_opens_on_the_latest_half_year_with_records_and_offers_a_picker(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    """The fixture's records are of 2018: no period asked means 2018年上半年, not today's."""
+    for persona in ("town_a_cadre", "chair_a1"):
+        response = page(login(persona))
+        assert response.status_code == 200, persona
+        assert response.context["review"].period.code == "2018H1"
+        body = response.content.decode()
+        assert 'data-testid="period-fallback"' in body
+        assert '<option value="2018H1" selected>2018年上半年</option>' in body
+        assert '<option value="2018">2018年</option>' in body
+
+
+@pytest.mark.parametrize("typed, code", [("2018上半年", "2018H1"), ("2018年下半年", "2018H2"),
+                                         ("2018年第三季度", "2018Q3"), ("2018年5月", "2018-05")])
+def test_a_period_typed_the_way_a_cadre_writes_it(
+    federation: Federation, login: Callable[[str], Client], typed: str, code: str
+) -> None:
+    response = page(login("town_a_cadre"), period_text=typed)
+    assert response.status_code == 200
+    assert response.context["review"].period.code == code
+
+
+def test_the_link_demo_prints_opens_for_town_and_chair_accounts(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    from gonghui.demo.management.commands.demo import DEMO_PERIOD
+
+    for persona in ("city_admin", "town_a_cadre", "chair_a1"):
+        response = login(persona).get(f"/reviews/?period={DEMO_PERIOD}")
+        assert response.status_code == 200, persona

@@ -29,6 +29,11 @@ class Operator:
     def get_username(self) -> str:
         return self.username
 
+    def adopt_root(self, root: Any) -> None:
+        """Take the root just made by the first import as the operator's organisation."""
+        self.org = root
+        self.__dict__.pop("_gonghui_scope_path", None)  # the scope cached while there was none
+
 
 def acting_user(
     username: str | None, perm: str, *, denied: str = "没有导入此类记录的权限"
@@ -40,6 +45,11 @@ def acting_user(
     User = get_user_model()
     if username is None:
         root = org_model().objects.get_first_root_node()
+        opts = org_model()._meta
+        if root is None and perm == f"{opts.app_label}.add_{opts.model_name}":
+            # A federation's first day: its own org workbook makes the tree, its root row
+            # the root. The operator sees nothing until that root exists (orgs.imports).
+            return Operator(org=None)
         if root is None:
             raise CommandError(
                 "还没有任何组织：请先导入组织（gonghui import orgs …）或建立演示数据"

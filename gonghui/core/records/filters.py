@@ -18,8 +18,10 @@ import django_filters
 from django import forms
 from django.db import models
 from django.forms.utils import flatatt
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_filters.utils import label_for_filter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -145,4 +147,14 @@ def build_filterset(record: RecordType) -> type[RecordFilterSet]:
         field = record.model._meta.get_field(record.activity_date)
         label = str(getattr(field, "verbose_name", record.activity_date))
         attrs[DATE_FILTER] = date_range_filter(record.activity_date, label)
-    return type(f"{record.model.__name__}FilterSet", (record.filterset_base,), attrs)
+    filterset: Any = type(f"{record.model.__name__}FilterSet", (record.filterset_base,), attrs)
+    for filter_ in filterset.base_filters.values():
+        if filter_._label is None:
+            # django-filter derives a missing label on first read and keeps it as a plain
+            # string, in whatever language is active then; the API schema reads it under
+            # `?lang=en`, and every later list page of that process would say "Status".
+            # A lazy label is translated each time it is shown.
+            filter_.label = lazy(label_for_filter, str)(
+                record.model, filter_.field_name, filter_.lookup_expr, filter_.exclude
+            )
+    return filterset

@@ -85,7 +85,7 @@ def menu_context(request: HttpRequest) -> dict[str, Any]:
             "order": r.menu_order,
         }
         for r in registry
-        if user.has_perm(r.perm("view"))
+        if user.has_perm(r.perm("view")) and (r.in_menu is None or r.in_menu(user))
     ]
     has_org = getattr(user, "org", None) is not None
     entries += [

@@ -21,6 +21,7 @@ from gonghui.core.imports.spec import ImportSpec
 from gonghui.core.records.children import ChildRows
 from gonghui.core.records.filters import RecordFilterSet, build_filterset
 from gonghui.core.records.forms import RecordForm
+from gonghui.core.records.rowaction import RecordAction
 from gonghui.core.records.tables import Column, Table
 from gonghui.core.workflow.spec import Workflow
 
@@ -132,6 +133,15 @@ class RecordType:
     # actions, API endpoints, permissions, state filter and decision ledger come from it.
     workflow: Workflow | None = None
 
+    # Whether the left menu lists it for this user (default: whoever may view it).
+    in_menu: Callable[[Any], bool] | None = None
+    # Actions on one record or on the list page's ticked rows (gonghui.core.records.rowaction).
+    actions: Sequence[RecordAction] = ()
+    # Fields the detail page leaves out (derived search helpers and the like).
+    detail_exclude: Sequence[str] = ()
+    # Extra context for the detail page: detail_extra(obj, user) -> dict.
+    detail_extra: Callable[[Any, Any], dict[str, Any]] | None = None
+
     def __post_init__(self) -> None:
         declared, self.children = list(self.children), []
         self.add_children(*declared)
@@ -173,7 +183,7 @@ class RecordType:
         return f"{self.opts.app_label}.{action}_{self.opts.model_name}"
 
     @property
-    def actions(self) -> tuple[str, ...]:
+    def grantable_actions(self) -> tuple[str, ...]:
         """Every action a role may be granted: the four record actions and each transition."""
         names = tuple(t.name for t in self.workflow.transitions) if self.workflow else ()
         return (*ACTIONS, *names)
@@ -182,7 +192,7 @@ class RecordType:
         """`{role: {action, ...}}` as declared; the accounts app adds the administrator's."""
         grants = {role: set(actions.split()) for role, actions in self.grants.items()}
         for role, actions in grants.items():
-            if unknown := actions - set(self.actions):
+            if unknown := actions - set(self.grantable_actions):
                 raise ValueError(f"{self.slug}: role {role} granted unknown {sorted(unknown)}")
         return grants
 
@@ -206,7 +216,7 @@ class RecordType:
     @cached_property
     def detail_fields(self) -> list[models.Field[Any, Any]]:
         """The fields a detail page shows: every concrete, user-facing field."""
-        skip = {"id", "path", "depth", "numchild", "org_path"}
+        skip = {"id", "path", "depth", "numchild", "org_path", *self.detail_exclude}
         fields = [f for f in self.opts.concrete_fields if f.name not in skip]
         # Bookkeeping timestamps read last: a cadre opens a record for its content.
         return sorted(fields, key=lambda f: f.name in {"created_at", "updated_at"})

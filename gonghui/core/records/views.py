@@ -142,6 +142,11 @@ class RecordListView(RecordView):
                 export_query=urlencode(
                     [(k, v) for k, v in request.GET.items() if k not in {"page", "per_page"}]
                 ),
+                # What the ticked rows can be given (gonghui.core.records.rowaction).
+                bulk_actions=[
+                    action for action in record.actions
+                    if request.user.has_perm(record.perm(action.permission))
+                ],
             ),
         )
 
@@ -151,16 +156,14 @@ class RecordDetailView(RecordView):
         record = self.record_type
         obj = self.get_object()
         reveal = can_reveal(request.user)
-        # One record's page: its ID number and phone stay masked on GET whoever asks; a user
-        # who may see them asks for each with a separate, audited POST (RecordRevealView).
-        fields = []
-        for f in record.detail_fields:
-            column = Column(f.name, model_field=f)
-            value = column.value(obj, reveal=False)
-            revealable = bool(column.sensitive and reveal and value != "")
-            fields.append((f.verbose_name, value, f.name if revealable else ""))
+        fields = detail_rows(record, obj, request.user)
         related = [(panel, panel.rows(obj, request.user)) for panel in record.related]
         children = [child_block(child, obj, request.user) for child in record.children]
+        extra = record.detail_extra(obj, request.user) if record.detail_extra else {}
+        row_actions = [
+            action for action in record.actions
+            if request.user.has_perm(record.perm(action.permission)) and action.applies(obj)
+        ]
         return render(
             request,
             record.detail_template,
@@ -172,8 +175,32 @@ class RecordDetailView(RecordView):
                 reveal=reveal,
                 workflow=panel(record, obj, request) if record.workflow else None,
                 locked=workflow.edit_refusal(record, obj),
+                row_actions=row_actions,
+                **extra,
             ),
         )
+
+
+def detail_rows(
+    record: RecordType, obj: Any, user: Any, names: Any = None
+) -> list[tuple[Any, Any, str]]:
+    """(label, shown value, field name if the user may reveal it) of a record's fields.
+
+    One record's page: its ID number and phone stay masked on GET whoever asks; a user who may
+    see them asks for each with a separate, audited POST (RecordRevealView).
+    """
+    reveal = can_reveal(user)
+    fields = record.detail_fields
+    if names is not None:
+        by_name = {f.name: f for f in fields}
+        fields = [by_name[name] for name in names if name in by_name]
+    rows = []
+    for f in fields:
+        column = Column(f.name, model_field=f)
+        value = column.value(obj, reveal=False)
+        revealable = bool(column.sensitive and reveal and value != "")
+        rows.append((f.verbose_name, value, f.name if revealable else ""))
+    return rows
 
 
 class RecordRevealView(RecordView):

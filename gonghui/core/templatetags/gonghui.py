@@ -18,6 +18,12 @@ def record_url(record: RecordType, view: str, pk: Any = None) -> str:
     return reverse(record.url_name(view), args=[pk] if pk is not None else None)
 
 
+@register.simple_tag
+def action_url(record: RecordType, action: Any) -> str:
+    """The page of a record action (gonghui.core.records.rowaction) of this record type."""
+    return reverse(record.url_name("action"), kwargs={"action": action.slug})
+
+
 @register.filter
 def cell(value: Any) -> Any:
     """How a table cell reads: dates without zero padding of time, empty as a dash."""

@@ -16,6 +16,8 @@ from gonghui.reports.periods import Period
 
 # The half-year the demo's records are shaped after (the seed review's).
 DEMO_PERIOD = "2018H1"
+# Where `make demo` serves the demo (Makefile: gonghui serve --host 127.0.0.1 --port 8000).
+DEMO_URL = "http://127.0.0.1:8000/"
 
 
 class Command(BaseCommand):
@@ -79,9 +81,9 @@ class Command(BaseCommand):
             target = folder / f"{root.code}-{DEMO_PERIOD}.{fmt}"
             call_command("report", org=root.code, period=DEMO_PERIOD, fmt=fmt, output=target,
                          stderr=self.stdout)
-        self.stdout.write(
-            f"网页版：登录后打开 /reviews/?org={root.code}&period={DEMO_PERIOD}"
-        )
+        # No organisation in the link: the review opens on the account's own organisation,
+        # so the link works for every account printed above, not only the city's.
+        self.stdout.write(f"网页版：登录后打开 {DEMO_URL}reviews/?period={DEMO_PERIOD}")
 
     def _reset(self) -> None:
         db = settings.DATABASES["default"]
