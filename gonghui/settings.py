@@ -216,6 +216,9 @@ SECURE_SSL_REDIRECT = env_bool("GONGHUI_SSL_REDIRECT", False)
 if env_bool("GONGHUI_TLS_PROXY", False):
     # nginx says which scheme the browser used; only trust it when nginx is the sole way in.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Addresses (or networks, CIDR) of the reverse proxies in front of the server. Only a request
+# arriving from one of them has its X-Forwarded-For read; empty: every request is direct.
+GONGHUI_TRUSTED_PROXIES = env_list("GONGHUI_TRUSTED_PROXIES")
 # Content-Security-Policy (gonghui/core/csp.py), sent from right after SecurityMiddleware.
 # GONGHUI_CSP replaces the policy; an empty value sends none.
 MIDDLEWARE.insert(
@@ -301,7 +304,8 @@ AXES_COOLOFF_TIME = 0.5  # hours: 30 minutes
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
-AXES_CLIENT_IP_CALLABLE = "gonghui.core.audit.client_address"  # REMOTE_ADDR, as the audit log
+# The audit log's address: REMOTE_ADDR, or X-Forwarded-For behind GONGHUI_TRUSTED_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "gonghui.core.audit.client_address"
 AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
 AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
 AXES_VERBOSE = False

@@ -6,9 +6,12 @@ import datetime
 import decimal
 import hashlib
 import hmac
+import ipaddress
 import secrets
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, user_logged_in, user_logged_out, user_login_failed
 from django.db import models
 from django.dispatch import receiver
@@ -40,12 +43,50 @@ def _public(value: Any) -> Any:
     return value
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _trusted_networks(spec: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
+
+
+def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
 def client_address(request: HttpRequest | None) -> str | None:
+    """The client's address, for the audit log and the per-address login throttle.
+
+    `REMOTE_ADDR` unless it is one of `GONGHUI_TRUSTED_PROXIES`: behind the documented nginx
+    every request comes from 127.0.0.1, and one shared address would let twenty mistyped
+    passwords lock out the whole platform. Then `X-Forwarded-For` is read from the right, each
+    trusted proxy's hop skipped, and the right-most address no trusted proxy vouches for is the
+    client: everything left of it was written by the client and may be forged.
+    """
     if request is None:
         return None
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a proxy is configured to set
-    # it, and an audit trail must not be forgeable by the audited.
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = _trusted_networks(tuple(getattr(settings, "GONGHUI_TRUSTED_PROXIES", ())))
+    if remote is None or not networks or not _is_trusted(remote, networks):
+        return remote
+    hops = [
+        h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()
+    ]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            # A malformed hop cannot be the client nor be skipped: stop at the proxy itself.
+            return remote
+        if not _is_trusted(hop, networks):
+            return hop
+        remote = hop
+    return remote
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
