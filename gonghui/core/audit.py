@@ -7,6 +7,7 @@ import decimal
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
 from functools import lru_cache
 from typing import Any
@@ -89,6 +90,55 @@ def client_address(request: HttpRequest | None) -> str | None:
     return remote
 
 
+# A run of seven or more digits (an ID number, a mobile, a landline, or a long enough piece of
+# one) in any text an audit row would store: a search box, a file name, a filter.
+_DIGIT_RUN = re.compile(r"\d{7,}[\dXx]?")
+# Query parameters that carry free text a user typed (a person's number, often).
+FREE_TEXT_PARAMETERS = {"q"}
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    from gonghui.core.identifiers import mask_id_number, mask_phone
+
+    run = match.group(0)
+    if len(run) in (15, 18):
+        return mask_id_number(run)
+    if len(run) == 11:
+        return mask_phone(run)
+    return "*" * len(run)
+
+
+def scrub(value: Any) -> Any:
+    """The value with every long run of digits masked, through dicts and lists.
+
+    Every audit payload passes here (security.md row 14), whatever wrote it: field diffs
+    already hide sensitive fields, and this catches what arrives as free text.
+    """
+    if isinstance(value, str):
+        return _DIGIT_RUN.sub(_mask_run, value)
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+def filter_payload(params: Any, allowed: Any) -> dict[str, str]:
+    """What a list filter asked for, fit for an audit row.
+
+    Only the parameters the filter set knows (`allowed`) are kept, so nothing a client appends
+    to the URL is copied; in free text every digit is masked, since four digits of a search
+    are already the tail of someone's ID number or phone.
+    """
+    kept: dict[str, str] = {}
+    for key, value in params.items():
+        if key not in allowed:
+            continue
+        text = str(value)[:200]
+        kept[key] = re.sub(r"\d", "*", text) if key in FREE_TEXT_PARAMETERS else text
+    return kept
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """A JSON-safe copy of an object's concrete fields, without sensitive or secret values.
 
@@ -96,10 +146,12 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     pass snapshots through `diff` before storing them.
     """
     data: dict[str, Any] = {}
+    # Fields derived from a sensitive one (a person's birth date and ID tail) reveal part of it.
+    derived = set(getattr(obj, "audit_hidden_fields", ()))
     for f in obj._meta.concrete_fields:
         if f.name in SECRET_FIELDS:
             continue
-        if getattr(f, "sensitive", None):
+        if getattr(f, "sensitive", None) or f.name in derived:
             data[f.name] = _hidden(f.value_from_object(obj))
             continue
         value = f.value_from_object(obj)
@@ -145,7 +197,7 @@ def record(
         object_type=object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         outcome=outcome,
-        changes=changes or {},
+        changes=scrub(changes or {}),
     )
 
 

@@ -290,7 +290,12 @@ class RecordExportView(RecordView):
             AuditAction.EXPORT,
             request=request,
             object_type=record.opts.label_lower,
-            changes={"filter": {k: v for k, v in request.GET.items()}, "rows": count},
+            changes={
+                "filter": audit.filter_payload(
+                    request.GET, {*filterset.form.fields, "sort"}
+                ),
+                "rows": count,
+            },
         )
         response = FileResponse(
             open(path, "rb"),  # noqa: SIM115 - FileResponse closes it

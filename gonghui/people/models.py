@@ -51,6 +51,10 @@ class Person(OrgOwned):
     employer_name = models.CharField(_("工作单位（填写）"), max_length=100, blank=True)
     is_migrant = models.BooleanField(_("农民工"), default=False)
 
+    # Parts of the ID number (digits 7–14 and the last four): audit rows show them changed,
+    # never their values (gonghui.core.audit.snapshot).
+    audit_hidden_fields = ("id_tail", "birth_date")
+
     class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
