@@ -223,6 +223,11 @@ class RecordEditView(RecordView):
             return render(
                 request, self.template_name, self.context(object=obj, form=form), status=400
             )
+        next_url = getattr(form, "success_url", None)
+        if next_url:
+            # The form made something other than the record (a transfer request, say).
+            messages.success(request, str(getattr(form, "success_message", _("已提交"))))
+            return redirect(next_url)
         messages.success(request, _("已保存：%(name)s") % {"name": saved})
         return redirect(self.record_type.url_name("detail"), pk=saved.pk)
 
