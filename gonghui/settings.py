@@ -228,6 +228,10 @@ MIDDLEWARE.insert(
 if "GONGHUI_CSP" in os.environ:
     GONGHUI_CSP = os.environ["GONGHUI_CSP"]
 
+# Each import runs in a child process of the worker with this address-space limit (MB), so a
+# crafted spreadsheet can end that child but never the worker (gonghui/core/tasks.py).
+GONGHUI_IMPORT_MEMORY_MB = int(os.environ.get("GONGHUI_IMPORT_MEMORY_MB", "4096"))
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
