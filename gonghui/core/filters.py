@@ -110,6 +110,11 @@ class RecordFilterSet(django_filters.FilterSet):
                 # Re-derive rather than trust the declared queryset: choices are scoped data.
                 filter_.queryset = field_qs.visible_to(user)
                 filter_.extra["queryset"] = filter_.queryset
+            if isinstance(filter_, django_filters.DateFilter | django_filters.DateFromToRangeFilter):
+                from gonghui.core.forms import validate_date_range
+
+                # Every date a filter takes obeys the date rule: ?on=9999-12-31 made pages 500.
+                filter_.extra["validators"] = [validate_date_range]
             if isinstance(filter_, OrgSubtreeFilter):
                 org = getattr(user, "org", None)
                 filter_.extra["shown_depth"] = org.depth + 2 if org is not None else 0
