@@ -87,6 +87,9 @@ class OrgSubtreeFilter(django_filters.ModelChoiceFilter):
         return qs.within(value.path)
 
 
+DATE_FILTERS = (django_filters.DateFilter, django_filters.DateFromToRangeFilter)
+
+
 class RecordFilterSet(django_filters.FilterSet):
     """Base of every record type's filter set; built by `RecordType.filterset_class`."""
 
@@ -110,7 +113,7 @@ class RecordFilterSet(django_filters.FilterSet):
                 # Re-derive rather than trust the declared queryset: choices are scoped data.
                 filter_.queryset = field_qs.visible_to(user)
                 filter_.extra["queryset"] = filter_.queryset
-            if isinstance(filter_, django_filters.DateFilter | django_filters.DateFromToRangeFilter):
+            if isinstance(filter_, DATE_FILTERS):
                 from gonghui.core.forms import validate_date_range
 
                 # Every date a filter takes obeys the date rule: ?on=9999-12-31 made pages 500.

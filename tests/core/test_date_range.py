@@ -44,7 +44,7 @@ def test_a_form_refuses_a_far_date_in_chinese(federation, login, value):
     assert member.enrolled_on != datetime.date.fromisoformat(value)
 
 
-@pytest.mark.parametrize("value", FAR_DATES + ["99999-01-01", "2018-02-30"])
+@pytest.mark.parametrize("value", [*FAR_DATES, "99999-01-01", "2018-02-30"])
 @pytest.mark.parametrize("slug", ["elections", "orgs", "members"])
 def test_list_filters_never_500_on_a_date(federation, login, slug, value):
     client = login("town_a_cadre")
