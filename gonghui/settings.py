@@ -235,10 +235,14 @@ GONGHUI_IMPORT_MEMORY_MB = int(os.environ.get("GONGHUI_IMPORT_MEMORY_MB", "4096"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# API tokens end (gonghui/api/authentication.py): days after issue, and days after last use.
+GONGHUI_API_TOKEN_MAX_AGE_DAYS = int(os.environ.get("GONGHUI_API_TOKEN_MAX_AGE_DAYS", "30"))
+GONGHUI_API_TOKEN_IDLE_DAYS = int(os.environ.get("GONGHUI_API_TOKEN_IDLE_DAYS", "7"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "gonghui.api.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["gonghui.api.permissions.RecordPermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -78,15 +78,21 @@ class RecordView(View):
             queryset=record.list_queryset(self.request.user),
             request=self.request,
         )
-        sort, ordering = sort_key(record, self.request.GET.get("sort", ""))
+        sort, ordering = sort_key(
+            record, self.request.GET.get("sort", ""), reveal=can_reveal(self.request.user)
+        )
         return filterset, sort, filterset.qs.order_by(*ordering)
 
 
-def sort_key(record: RecordType, requested: str) -> tuple[str, list[str]]:
-    """The validated sort parameter and the ORDER BY it means (pk breaks ties: stable pages)."""
+def sort_key(record: RecordType, requested: str, *, reveal: bool) -> tuple[str, list[str]]:
+    """The validated sort parameter and the ORDER BY it means (pk breaks ties: stable pages).
+
+    A masked column is not sortable for a user who sees it masked: the order of the rows
+    would tell the hidden digits (issue 12, finding 4).
+    """
     name = requested.lstrip("-")
     column = record.table.column(name)
-    if column is None or not column.sortable:
+    if column is None or not column.sortable or (column.sensitive and not reveal):
         return "", [*record.default_ordering]
     return requested, [requested, "-pk" if requested.startswith("-") else "pk"]
 

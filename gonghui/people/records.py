@@ -6,11 +6,15 @@ import re
 from typing import Any
 
 import django_filters
+from django.contrib import messages
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
+from gonghui.core import audit
 from gonghui.core.filters import RecordFilterSet
+from gonghui.core.models import AuditAction, AuditOutcome
 from gonghui.core.pinyin import matches as looks_like_initials
 from gonghui.core.registry import RecordType, Related, register
 from gonghui.core.tables import Column
@@ -20,13 +24,21 @@ from gonghui.people.models import BenefitCard, Membership, Person
 
 DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
 
+# A user who sees numbers masked may look one up whole or by its last four digits — nothing in
+# between, or adding a digit at a time would rebuild the masked value (issue 12, finding 4).
+# Such lookups are audited and limited per account.
+SENSITIVE_SEARCH_LIMIT = 30
+SENSITIVE_SEARCH_WINDOW = 600  # seconds
+NOTHING = Q(pk__in=[])
 
-def person_search(prefix: str, value: str) -> Q:
+
+def person_search(prefix: str, value: str, *, reveal: bool = True) -> Q:
     """One search box for a person: name, pinyin initials, ID-number tail or phone.
 
     Each form of query goes to an indexed column: `zs` to the initials, four characters of an
     ID number to `id_tail`, a full number or phone to the exact column, a name to `name` (a
-    prefix match that the index serves: `gonghui.core.lookups`).
+    prefix match that the index serves: `gonghui.core.lookups`). Other lengths of digits match
+    the tails of numbers only for a user who sees them unmasked (`reveal`).
     """
     value = value.strip()
     if looks_like_initials(value):
@@ -39,15 +51,51 @@ def person_search(prefix: str, value: str) -> Q:
             return Q(**{f"{prefix}mobile": value})
         if len(value) == 4:
             return Q(**{f"{prefix}id_tail": value}) | Q(**{f"{prefix}mobile__endswith": value})
+        if not reveal:
+            return NOTHING
         return Q(**{f"{prefix}id_number__endswith": value}) | Q(
             **{f"{prefix}mobile__endswith": value}
         )
     return Q(**{f"{prefix}name__prefix": value})
 
 
+def _search(filterset: Any, qs: Any, prefix: str, value: str) -> Any:
+    if not value.strip():
+        return qs
+    request = getattr(filterset, "request", None)
+    user = getattr(request, "user", None)
+    reveal = bool(user is not None and user.has_perm("accounts.view_sensitive"))
+    if not reveal and DIGITS.match(value.strip()) and not _allow_sensitive_search(request, user):
+        return qs.none()
+    return qs.filter(person_search(prefix, value, reveal=reveal))
+
+
+def _allow_sensitive_search(request: Any, user: Any) -> bool:
+    """Count, audit and limit a masked user's search by number. The audit row holds no digit."""
+    key = f"gonghui:sensitive-search:{getattr(user, 'pk', None)}"
+    cache.add(key, 0, SENSITIVE_SEARCH_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, SENSITIVE_SEARCH_WINDOW)
+        count = 1
+    allowed = count <= SENSITIVE_SEARCH_LIMIT
+    audit.record(
+        AuditAction.SENSITIVE_SEARCH,
+        request=request,
+        user=user,
+        object_type="people.person",
+        changes={"count": count, "limit": SENSITIVE_SEARCH_LIMIT},
+        outcome=AuditOutcome.SUCCESS if allowed else AuditOutcome.FAILURE,
+    )
+    if not allowed and request is not None and hasattr(request, "_messages"):
+        messages.warning(request, "按身份证号或手机号查询过于频繁，请稍后再试", fail_silently=True)
+    return allowed
+
+
 class PersonFilterSet(RecordFilterSet):
     def search(self, qs: Any, name: str, value: str) -> Any:
-        return qs.filter(person_search("", value)) if value.strip() else qs
+        return _search(self, qs, "", value)
 
 
 class MemberFilterSet(RecordFilterSet):
@@ -57,7 +105,7 @@ class MemberFilterSet(RecordFilterSet):
     )
 
     def search(self, qs: Any, name: str, value: str) -> Any:
-        return qs.filter(person_search("person__", value)) if value.strip() else qs
+        return _search(self, qs, "person__", value)
 
 
 GRANTS: dict[str, str] = {

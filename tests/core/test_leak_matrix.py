@@ -96,6 +96,7 @@ PAGES: dict[str, frozenset[str]] = {
     "account-deactivate": frozenset({"pk"}),
     "account-unlock": frozenset({"pk"}),
     "account-reset-otp": frozenset({"pk"}),
+    "account-revoke-token": frozenset({"pk"}),
     # 工作回顾: the compiled review (?org=CODE&period=…), its downloads, a saved review.
     "review-index": frozenset(),
     "review-export": frozenset(),
@@ -104,7 +105,9 @@ PAGES: dict[str, frozenset[str]] = {
     "transfer-list": frozenset(),
     "transfer-decide": frozenset({"pk"}),
 }
-ACCOUNT_ACTIONS = {"account-deactivate", "account-unlock", "account-reset-otp"}
+ACCOUNT_ACTIONS = {
+    "account-deactivate", "account-unlock", "account-reset-otp", "account-revoke-token"
+}
 REVIEW_FORMATS = ("docx", "xlsx", "json")
 
 
