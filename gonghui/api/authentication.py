@@ -45,10 +45,11 @@ def token_last_used(token: Any) -> datetime.datetime | None:
 
 class ExpiringTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        model = self.get_model()
+        from rest_framework.authtoken.models import Token
+
         try:
-            token = model.objects.select_related("user").get(key=key)
-        except model.DoesNotExist:
+            token = Token.objects.select_related("user").get(key=key)
+        except Token.DoesNotExist:
             raise exceptions.AuthenticationFailed("令牌无效") from None
         user = token.user
         if not user.is_active:

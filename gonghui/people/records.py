@@ -72,7 +72,11 @@ def _search(filterset: Any, qs: Any, prefix: str, value: str) -> Any:
 
 def _allow_sensitive_search(request: Any, user: Any) -> bool:
     """Count, audit and limit a masked user's search by number. The audit row holds no digit."""
-    key = f"gonghui:sensitive-search:{getattr(user, 'pk', None)}"
+    # The account's id and creation time: an id alone would carry a count over to a new
+    # account given a reused id (a restored database, a test run).
+    joined = getattr(user, "date_joined", None)
+    stamp = joined.timestamp() if joined else ""
+    key = f"gonghui:sensitive-search:{getattr(user, 'pk', None)}:{stamp}"
     cache.add(key, 0, SENSITIVE_SEARCH_WINDOW)
     try:
         count = cache.incr(key)
