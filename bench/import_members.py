@@ -278,7 +278,7 @@ def generate(
     cycling through every kind of error. Returns the count of bad rows per kind."""
     import xlsxwriter
 
-    from gonghui.core.identifiers import make_id_number
+    from gonghui.core.text.identifiers import make_id_number
 
     rng = random.Random(seed)
     books = []
@@ -410,7 +410,7 @@ def step_setup(options: dict[str, Any]) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
-    from gonghui.orgs.demo import build_demo
+    from gonghui.demo.federation import build_demo
     from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
 
     call_command("migrate", verbosity=0)
@@ -515,7 +515,7 @@ def step_gonghui(options: dict[str, Any]) -> dict[str, Any]:
 
     django.setup()
     from gonghui.accounts.models import User
-    from gonghui.core.imports import run_import
+    from gonghui.core.imports.engine import run_import
     from gonghui.people.imports import MemberImport
     from gonghui.people.models import Membership, Person
 
@@ -564,9 +564,9 @@ def import_with_peer(path: Path) -> dict[str, int]:
     from import_export.formats.base_formats import XLSX
     from import_export.instance_loaders import CachedInstanceLoader
 
-    from gonghui.core.identifiers import IdNumberInfo
-    from gonghui.core.imports import CellError
-    from gonghui.core.pinyin import initials
+    from gonghui.core.imports.spec import CellError
+    from gonghui.core.text.identifiers import IdNumberInfo
+    from gonghui.core.text.pinyin import initials
     from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
     from gonghui.people.imports import MemberImport
     from gonghui.people.models import Membership, Person

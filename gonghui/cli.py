@@ -38,11 +38,12 @@ def _database_url_first(args: list[str]) -> None:
 
 
 def _usage() -> str:
-    from django.core.management import load_command_class
+    from django.core.management import get_commands, load_command_class
 
+    apps = get_commands()  # command → the app that holds it
     lines = ["用法: gonghui COMMAND [options]   (usage)", "", "commands:"]
     for name in COMMANDS:
-        help_text = load_command_class("gonghui.core", _module(name)).help.splitlines()[0]
+        help_text = load_command_class(apps[_module(name)], _module(name)).help.splitlines()[0]
         lines.append(f"  {name:<10} {help_text}")
     lines.append(f"  {'manage':<10} Django management commands: gonghui manage migrate, ...")
     lines.append("")

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "gonghui.orgs",
     "gonghui.people",
     "gonghui.reports",
+    "gonghui.demo",
     "gonghui.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -85,6 +86,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
 ]
+
+# Sample apps that exercise the framework's kit (workflows, child rows, attachments, imports) in
+# tests, each a small workstream of its own under tests/apps/; installed for the test suite only.
+if GONGHUI_ENV == "test":
+    INSTALLED_APPS += sorted(
+        f"tests.apps.{apps_py.parent.name}"
+        for apps_py in (BASE_DIR / "tests" / "apps").glob("*/apps.py")
+    )
 
 # The Django admin exists here only as bench/pages.py's peer: its changelist is timed against
 # the member list. Off unless GONGHUI_BENCH_ADMIN=1; never turn it on for users — the admin
@@ -119,7 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "gonghui.core.menus.menu_context",
+                "gonghui.core.records.menus.menu_context",
             ],
         },
     },
@@ -156,10 +165,12 @@ if os.environ.get("GONGHUI_REPLICA_URL"):
     DATABASES["replica"] = dict(
         dj_database_url.parse(os.environ["GONGHUI_REPLICA_URL"], conn_max_age=60)
     )
-    DATABASE_ROUTERS = ["gonghui.core.dbrouter.ReplicaRouter"]
+    DATABASE_ROUTERS = ["gonghui.core.ops.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# The org tree every record is scoped by (gonghui.core.tenancy).
+GONGHUI_ORG_MODEL = "orgs.Organization"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -223,13 +234,13 @@ GONGHUI_TRUSTED_PROXIES = env_list("GONGHUI_TRUSTED_PROXIES")
 # GONGHUI_CSP replaces the policy; an empty value sends none.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "gonghui.core.csp.ContentSecurityPolicyMiddleware",
+    "gonghui.core.ops.csp.ContentSecurityPolicyMiddleware",
 )
 if "GONGHUI_CSP" in os.environ:
     GONGHUI_CSP = os.environ["GONGHUI_CSP"]
 
 # Each import runs in a child process of the worker with this address-space limit (MB), so a
-# crafted spreadsheet can end that child but never the worker (gonghui/core/tasks.py).
+# crafted spreadsheet can end that child but never the worker (gonghui/core/imports/tasks.py).
 GONGHUI_IMPORT_MEMORY_MB = int(os.environ.get("GONGHUI_IMPORT_MEMORY_MB", "4096"))
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -313,7 +324,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 # The audit log's address: REMOTE_ADDR, or X-Forwarded-For behind GONGHUI_TRUSTED_PROXIES.
-AXES_CLIENT_IP_CALLABLE = "gonghui.core.audit.client_address"
+AXES_CLIENT_IP_CALLABLE = "gonghui.core.audit.log.client_address"
 AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
 AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
 AXES_VERBOSE = False
@@ -353,3 +364,12 @@ MIDDLEWARE.insert(
 OTP_TOTP_ISSUER = "工会工作平台"
 # A device that keeps failing slows down (django-otp's throttling doubles the wait each time).
 OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Attachments and photos (gonghui/core/attachments/): kept under var/, which no URL maps; served
+# only by the scoped attachment views. One file at most this many bytes.
+GONGHUI_ATTACHMENT_ROOT = Path(
+    os.environ.get("GONGHUI_ATTACHMENT_ROOT", VAR_DIR / "attachments")
+)
+GONGHUI_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("GONGHUI_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024))
+)

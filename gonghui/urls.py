@@ -12,10 +12,10 @@ urlpatterns = [
 
 if settings.GONGHUI_BENCH_ADMIN:
     # The benchmark's peer only (bench/pages.py); see GONGHUI_BENCH_ADMIN in settings.
-    from gonghui.core.benchadmin import site
+    from gonghui.people.benchadmin import site
 
     urlpatterns.append(path("bench-admin/", site.urls))
 
-handler404 = "gonghui.core.errors.not_found"
-handler403 = "gonghui.core.errors.forbidden"
-handler500 = "gonghui.core.errors.server_error"
+handler404 = "gonghui.core.ops.errors.not_found"
+handler403 = "gonghui.core.ops.errors.forbidden"
+handler500 = "gonghui.core.ops.errors.server_error"

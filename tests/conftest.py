@@ -8,9 +8,11 @@ union A2; in B a grassroots union B1. Every record whose name contains a branch'
 from __future__ import annotations
 
 import datetime
+import io
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,12 +20,16 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
 
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
-from gonghui.core.identifiers import make_id_number, make_uscc
-from gonghui.core.models import ImportJob
+from gonghui.core.attachments import actions as attachment_actions
+from gonghui.core.attachments.models import Attachment
+from gonghui.core.imports.models import ImportJob
+from gonghui.core.records.registry import registry
+from gonghui.core.text.identifiers import make_id_number, make_uscc
 from gonghui.orgs.models import (
     Election,
     Enterprise,
@@ -66,6 +72,8 @@ class Federation:
     election_b: Election
     home_a: WorkersHome
     home_b: WorkersHome
+    # {branch: {record slug: a sentinel attachment}} for every record type declaring attachments
+    attachments: dict[str, dict[str, Attachment]] = field(default_factory=dict)
 
     def branch_objects(self, branch: str) -> dict[str, Any]:
         """The sentinel record of each registered record type in a branch ('a' or 'b')."""
@@ -76,6 +84,10 @@ class Federation:
         return {"orgs": self.union_b1, "enterprises": self.enterprise_b,
                 "people": self.person_b, "members": self.member_b, "cards": self.card_b,
                 "elections": self.election_b, "homes": self.home_b}
+
+    def branch_attachments(self, branch: str) -> dict[str, Attachment]:
+        """The sentinel attachment of each record type that declares attachments, per branch."""
+        return self.attachments[branch]
 
 
 def _org(
@@ -162,7 +174,7 @@ def federation(db: Any) -> Federation:
         homes[branch] = WorkersHome(union=union, level=HomeLevel.COUNTY, year=2017,
                                     awarded_on=datetime.date(2018, 3, 5), has_venue=True)
         homes[branch].save()
-    return Federation(
+    fed = Federation(
         city=city,
         town_a=town_a,
         town_b=town_b,
@@ -179,6 +191,48 @@ def federation(db: Any) -> Federation:
         election_a=elections["a"], election_b=elections["b"],
         home_a=homes["a"], home_b=homes["b"],
     )
+    fed.attachments = {branch: plant_attachments(fed, branch) for branch in ("a", "b")}
+    return fed
+
+
+@pytest.fixture(autouse=True)
+def attachment_root(settings: Any, tmp_path: Path) -> Path:
+    """Every test keeps its attachment files in its own folder."""
+    root = tmp_path / "attachments"
+    settings.GONGHUI_ATTACHMENT_ROOT = root
+    return root
+
+
+def sample_jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def sample_pdf(text: str) -> bytes:
+    """A tiny PDF whose bytes carry `text` (in a comment), so a served copy can be recognised."""
+    return b"%PDF-1.4\n% " + text.encode() + b"\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
+
+def plant_attachments(fed: Federation, branch: str) -> dict[str, Attachment]:
+    """One attachment on each branch record whose type declares attachments: named and
+    captioned with the branch's sentinel, a PDF carrying it in its bytes unless only images
+    are accepted."""
+    sentinel = SENTINEL_A if branch == "a" else SENTINEL_B
+    planted = {}
+    for slug, obj in fed.branch_objects(branch).items():
+        record = registry[slug]
+        if not record.attachments:
+            continue
+        kind = record.attachments[0]
+        pdf = "pdf" in kind.accept and not kind.photo
+        planted[slug] = attachment_actions.attach(
+            parent=obj, kind=kind,
+            name=f"{sentinel}{kind.label}.{'pdf' if pdf else 'jpg'}",
+            chunks=[sample_pdf(f"{sentinel}{kind.label}") if pdf else sample_jpeg()],
+            caption=f"{sentinel}{kind.label}说明",
+        )
+    return planted
 
 
 PERSONAS: dict[str, tuple[str, str | None]] = {

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gonghui.accounts.models import User
-from gonghui.core.models import AuditAction, AuditEntry
-from gonghui.orgs.demo import BuildingPlan, build_demo
+from gonghui.core.audit.models import AuditAction, AuditEntry
+from gonghui.demo.federation import BuildingPlan, build_demo
 from gonghui.orgs.models import Election, Enterprise, Organization, OrgKind, WorkersHome
 from gonghui.people.models import BenefitCard, Membership, Person
 

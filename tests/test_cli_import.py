@@ -15,7 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.imports import ERROR_COLUMN
+from gonghui.core.imports.spec import ERROR_COLUMN
 from gonghui.people.imports import MemberImport
 from gonghui.people.models import Membership, MembershipStatus, Person
 from tests.people.test_member_import import HEADERS, member, name_for, new_id, write_book

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from docx import Document
 
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.reports import indicators
 from gonghui.reports.periods import Period
 

@@ -95,7 +95,7 @@ def boom(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [path("boom/", boom)]
-handler500 = "gonghui.core.errors.server_error"
+handler500 = "gonghui.core.ops.errors.server_error"
 
 
 @pytest.mark.django_db

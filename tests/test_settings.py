@@ -63,7 +63,7 @@ def test_bench_admin_is_off_by_default():
 
 
 def test_reads_go_to_the_replica_only_inside_replica_reads_and_only_when_configured(monkeypatch):
-    from gonghui.core.dbrouter import ReplicaRouter, replica_reads
+    from gonghui.core.ops.dbrouter import ReplicaRouter, replica_reads
     from gonghui.people.models import Membership
 
     router = ReplicaRouter()

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role, role_conflict
-from gonghui.core import audit
-from gonghui.core.models import AuditAction
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction
 from gonghui.orgs.models import Organization
 
 

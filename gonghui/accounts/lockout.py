@@ -26,8 +26,8 @@ from django.db.models import Sum
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from gonghui.core import audit
-from gonghui.core.models import AuditAction, AuditOutcome
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction, AuditOutcome
 
 
 class GonghuiAxesHandler(AxesDatabaseHandler):  # type: ignore[misc]

@@ -59,12 +59,14 @@ def role_conflict(codes: set[str] | frozenset[str]) -> str | None:
 
 def role_permissions() -> dict[str, set[str]]:
     """`{role: {"app_label.codename", ...}}` from the registry's declarations."""
-    from gonghui.core.registry import registry
+    from gonghui.core.records.registry import ACTIONS, registry
 
     grants: dict[str, set[str]] = {role: set(EXTRA_PERMISSIONS.get(role, [])) for role in Role}
     for record in registry:
-        for role, actions in record.effective_grants().items():
+        for role, actions in record.declared_grants().items():
             grants[role].update(record.perm(action) for action in actions)
+        # The city administrator holds every action on every type.
+        grants[Role.CITY_ADMIN].update(record.perm(action) for action in ACTIONS)
     return grants
 
 

@@ -29,8 +29,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gonghui.accounts.models import RecoveryCode, RecoveryCodeDevice, User
-from gonghui.core import audit
-from gonghui.core.models import AuditAction, AuditOutcome
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction, AuditOutcome
 
 RECOVERY_CODE_COUNT = 10
 # No 0/O, 1/I/L: the codes are copied by hand from paper.

@@ -16,8 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gonghui.accounts import actions, secondfactor
 from gonghui.accounts.middleware import password_expired
 from gonghui.accounts.models import User
-from gonghui.core import audit
-from gonghui.core.models import AuditAction
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -5,7 +5,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from gonghui.api.views import viewset_for
-from gonghui.core.registry import registry
+from gonghui.core.records.registry import registry
 
 router = DefaultRouter()
 router.include_root_view = False

@@ -10,10 +10,10 @@ from typing import Any
 
 from rest_framework import serializers, viewsets
 
-from gonghui.core.models import SensitiveKind
-from gonghui.core.registry import RecordType
-from gonghui.core.tables import MASKERS
-from gonghui.core.views import can_reveal
+from gonghui.core.records.fields import SensitiveKind
+from gonghui.core.records.registry import RecordType
+from gonghui.core.records.tables import MASKERS
+from gonghui.core.records.views import can_reveal
 
 
 class RecordSerializer(serializers.ModelSerializer):

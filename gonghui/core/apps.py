@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Login, logout and failed logins are only observable through Django's auth signals.
-        from gonghui.core import audit  # noqa: F401
+        from gonghui.core.audit import log as audit  # noqa: F401

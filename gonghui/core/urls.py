@@ -2,8 +2,11 @@
 
 from django.urls import URLPattern, path
 
-from gonghui.core import auditlog, importviews, views
-from gonghui.core.registry import RecordType, registry
+from gonghui.core.attachments import views as attachmentviews
+from gonghui.core.audit import views as auditlog
+from gonghui.core.imports import views as importviews
+from gonghui.core.records import views
+from gonghui.core.records.registry import RecordType, registry
 
 VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
     ("", "list", views.RecordListView),
@@ -23,8 +26,31 @@ IMPORT_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
 ]
 
 
+# Only for record types that declare attachments (`RecordType.attachments`).
+ATTACHMENT_VIEWS: list[tuple[str, str, type[views.RecordView]]] = [
+    ("<int:pk>/attachments/", "attachments", attachmentviews.AttachmentPanelView),
+    ("<int:pk>/attachments/<int:attachment>/", "attachment", attachmentviews.AttachmentFileView),
+    (
+        "<int:pk>/attachments/<int:attachment>/thumbnail/",
+        "attachment-thumbnail",
+        attachmentviews.AttachmentThumbnailView,
+    ),
+    (
+        "<int:pk>/attachments/<int:attachment>/caption/",
+        "attachment-caption",
+        attachmentviews.AttachmentCaptionView,
+    ),
+    (
+        "<int:pk>/attachments/<int:attachment>/delete/",
+        "attachment-delete",
+        attachmentviews.AttachmentDeleteView,
+    ),
+]
+
+
 def record_urls(record: RecordType) -> list[URLPattern]:
     routes = VIEWS + (IMPORT_VIEWS if record.import_spec is not None else [])
+    routes += ATTACHMENT_VIEWS if record.attachments else []
     return [
         path(f"{record.slug}/{route}", view.as_view(record_type=record), name=record.url_name(name))
         for route, name, view in routes
@@ -32,7 +58,6 @@ def record_urls(record: RecordType) -> list[URLPattern]:
 
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("audit/", auditlog.audit_log, name="audit-log"),
     path("imports/<uuid:pk>/", importviews.import_job, name="import-job"),

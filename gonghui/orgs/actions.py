@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
-from gonghui.core.models import OrgOwned
+from gonghui.core.tenancy.models import OrgOwned
 from gonghui.orgs.models import Organization
 
 

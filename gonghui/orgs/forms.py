@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.forms import RecordForm
+from gonghui.core.records.forms import RecordForm
 from gonghui.orgs.models import UNION_KINDS, Organization, OrgKind
 
 # Which kinds of organisation may sit under which: cities under a province, towns under the

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from gonghui.core.identifiers import IdentifierError, check_uscc
-from gonghui.core.imports import (
+from gonghui.core.imports.spec import (
     CellError,
     ImportColumn,
     ImportContext,
@@ -21,6 +20,7 @@ from gonghui.core.imports import (
     parse_day,
     text,
 )
+from gonghui.core.text.identifiers import IdentifierError, check_uscc
 from gonghui.orgs.forms import ALLOWED_CHILDREN
 from gonghui.orgs.models import UNION_KINDS, Election, Organization, OrgKind, TermYears
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from gonghui.core.identifiers import IdentifierError, check_uscc
-from gonghui.core.models import OrgOwned, PhoneField, ScopedQuerySet, TimeStamped
+from gonghui.core.records.fields import PhoneField
+from gonghui.core.tenancy.models import OrgOwned, ScopedQuerySet, TimeStamped
+from gonghui.core.text.identifiers import IdentifierError, check_uscc
 
 
 def validate_uscc(value: str) -> None:

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
-from gonghui.core.filters import RecordFilterSet
-from gonghui.core.registry import RecordType, Related, register
-from gonghui.core.tables import Column
+from gonghui.core.attachments.kinds import DOCUMENTS, AttachmentKind, photos
+from gonghui.core.records.filters import RecordFilterSet
+from gonghui.core.records.registry import RecordType, Related, register
+from gonghui.core.records.tables import Column
 from gonghui.orgs.elections import STATUS_CHOICES, elections_with_status, unions_with_status
 from gonghui.orgs.forms import ElectionForm, OrganizationForm, WorkersHomeForm
 from gonghui.orgs.imports import ElectionImport, OrganizationImport
@@ -190,6 +191,7 @@ elections = register(
         default_ordering=["-held_on", "-pk"],
         activity_date="held_on",
         grants=RECORD_GRANTS,
+        attachments=[AttachmentKind("minutes", "会议纪要", accept=DOCUMENTS, max_count=10)],
     )
 )
 
@@ -218,5 +220,9 @@ homes = register(
         default_ordering=["-awarded_on", "-pk"],
         activity_date="awarded_on",
         grants=RECORD_GRANTS,
+        attachments=[
+            photos(hint="活动室、书屋、荣誉墙等"),
+            AttachmentKind("certificate", "命名文件"),
+        ],
     )
 )

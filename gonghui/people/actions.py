@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from gonghui.core import audit
-from gonghui.core.models import AuditAction, user_scope_path
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction
+from gonghui.core.tenancy.models import user_scope_path
 from gonghui.orgs.models import UNION_KINDS, Organization
 from gonghui.people.models import (
     JoinedBy,

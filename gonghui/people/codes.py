@@ -29,7 +29,7 @@ __all__ = ["EDUCATION", "ETHNICITY", "POLITICAL_STATUS", "CodeTable", "UnknownCo
 class UnknownCode(ValueError):
     """A value matched no entry of a code table; `str(exc)` is the Chinese message for the user.
 
-    `code` names the failure the way `gonghui.core.identifiers.IdentifierError` does, so
+    `code` names the failure the way `gonghui.core.text.identifiers.IdentifierError` does, so
     callers can pass it on as a Django ValidationError code.
     """
 

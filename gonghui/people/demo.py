@@ -10,10 +10,11 @@ from pathlib import Path
 
 import xlsxwriter
 
-from gonghui.core.bulk import insert_rows
-from gonghui.core.identifiers import make_id_number
-from gonghui.core.imports import ImportResult, run_import
-from gonghui.core.operator import Operator
+from gonghui.core.imports.bulk import insert_rows
+from gonghui.core.imports.engine import run_import
+from gonghui.core.imports.spec import ImportResult
+from gonghui.core.ops.operator import Operator
+from gonghui.core.text.identifiers import make_id_number
 from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization, OrgKind
 from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS
 from gonghui.people.imports import MemberImport

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.forms import RecordForm
-from gonghui.core.identifiers import IdentifierError, check_id_number, check_mobile
+from gonghui.core.records.forms import RecordForm
+from gonghui.core.text.identifiers import IdentifierError, check_id_number, check_mobile
 from gonghui.orgs.models import UNION_KINDS
 from gonghui.people import actions
 from gonghui.people.models import Membership, Person, TransferRequest

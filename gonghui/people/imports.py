@@ -17,10 +17,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from gonghui.core.bulk import LOOKUP_CHUNK, chunked, date_adapter, select_in
-from gonghui.core.identifiers import IdentifierError, check_id_number, check_mobile
-from gonghui.core.imports import (
-    CACHE_LIMIT,
+from gonghui.core.imports.bulk import LOOKUP_CHUNK, chunked, date_adapter, select_in
+from gonghui.core.imports.engine import CACHE_LIMIT
+from gonghui.core.imports.spec import (
     CellError,
     ImportColumn,
     ImportContext,
@@ -31,8 +30,9 @@ from gonghui.core.imports import (
     parse_day,
     text,
 )
-from gonghui.core.models import user_scope_path
-from gonghui.core.pinyin import initials
+from gonghui.core.tenancy.models import user_scope_path
+from gonghui.core.text.identifiers import IdentifierError, check_id_number, check_mobile
+from gonghui.core.text.pinyin import initials
 from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
 from gonghui.people.actions import TRANSFER_NEEDED, release_side
 from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS, CodeTable, UnknownCode

@@ -13,7 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.models import IdNumberField, OrgOwned, PhoneField, ScopedQuerySet, user_scope_path
+from gonghui.core.records.fields import IdNumberField, PhoneField
+from gonghui.core.tenancy.models import OrgOwned, ScopedQuerySet, user_scope_path
 from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS
 
 
@@ -30,7 +31,7 @@ class Person(OrgOwned):
     """
 
     id_number = IdNumberField(_("身份证号"), unique=True)
-    # Indexed for the member list's name search (a prefix match, see gonghui.core.lookups).
+    # Indexed for the member list's name search (a prefix match, see gonghui.core.tenancy.lookups).
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     name_initials = models.CharField(_("姓名拼音首字母"), max_length=50, db_index=True, blank=True)
     id_tail = models.CharField(_("身份证号后四位"), max_length=4, db_index=True, editable=False)
@@ -66,7 +67,7 @@ class Person(OrgOwned):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        from gonghui.core.pinyin import initials
+        from gonghui.core.text.pinyin import initials
 
         self.name_initials = initials(self.name)[:50]
         self.id_tail = self.id_number[-4:]

@@ -12,12 +12,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
-from gonghui.core import audit
-from gonghui.core.filters import RecordFilterSet
-from gonghui.core.models import AuditAction, AuditOutcome
-from gonghui.core.pinyin import matches as looks_like_initials
-from gonghui.core.registry import RecordType, Related, register
-from gonghui.core.tables import Column
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction, AuditOutcome
+from gonghui.core.records.filters import RecordFilterSet
+from gonghui.core.records.registry import RecordType, Related, register
+from gonghui.core.records.tables import Column
+from gonghui.core.text.pinyin import matches as looks_like_initials
 from gonghui.people.forms import MemberForm, PersonForm
 from gonghui.people.imports import MemberImport
 from gonghui.people.models import BenefitCard, Membership, Person
@@ -37,8 +37,8 @@ def person_search(prefix: str, value: str, *, reveal: bool = True) -> Q:
 
     Each form of query goes to an indexed column: `zs` to the initials, four characters of an
     ID number to `id_tail`, a full number or phone to the exact column, a name to `name` (a
-    prefix match that the index serves: `gonghui.core.lookups`). Other lengths of digits match
-    the tails of numbers only for a user who sees them unmasked (`reveal`).
+    prefix match that the index serves: `gonghui.core.tenancy.lookups`). Other lengths of
+    digits match the tails of numbers only for a user who sees them unmasked (`reveal`).
     """
     value = value.strip()
     if looks_like_initials(value):

@@ -44,7 +44,7 @@ class Scope:
 
     def records(self, model: type[M]) -> models.QuerySet[M]:
         """The model's rows the user may see, within the organisation's subtree."""
-        from gonghui.core.models import user_scope_path
+        from gonghui.core.tenancy.models import user_scope_path
 
         rows = model.objects.visible_to(self.user)  # type: ignore[attr-defined]
         scope = user_scope_path(self.user)
@@ -115,7 +115,7 @@ def compute(
     The caller must have checked that `org` itself is visible to the user (views and the CLI
     fetch it through `visible_to`); an organisation outside the user's scope gives zeros here.
     """
-    from gonghui.core.dbrouter import replica_reads
+    from gonghui.core.ops.dbrouter import replica_reads
 
     scope = Scope(org, period, user)
     chosen = [get(key) for key in keys] if keys is not None else registered()

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.models import OrgOwned
+from gonghui.core.tenancy.models import OrgOwned
 
 
 class Review(OrgOwned):

@@ -32,7 +32,7 @@ import calendar
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, localcontext
 
-from gonghui.core.dates import format_date_zh
+from gonghui.core.text.dates import format_date_zh
 
 __all__ = ["approx", "date_zh", "period_zh", "rmb_upper"]
 

@@ -22,7 +22,7 @@ from typing import Any
 import xlsxwriter
 from docxtpl import DocxTemplate, RichText
 
-from gonghui.core.exports import safe_text
+from gonghui.core.records.exports import safe_text
 from gonghui.reports import indicators
 from gonghui.reports.review import CompiledReview, as_json
 from gonghui.reports.sections import charts

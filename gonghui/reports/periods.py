@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from gonghui.reports.numbers import period_zh
 
-# The years of the date rule (gonghui.core.dates: 1900–2100), so every stored date has a period.
+# The years of the date rule (gonghui.core.text.dates: 1900–2100): every stored date has one.
 _YEAR = r"(?P<year>(?:19|20)\d\d|2100)"
 _FORMS = (
     (re.compile(rf"^{_YEAR}$"), "year"),

@@ -20,10 +20,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from gonghui.core import audit
-from gonghui.core.models import AuditAction
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction
 from gonghui.orgs.models import Organization
 from gonghui.reports import indicators, outputs
+from gonghui.reports.home import home_figures
 from gonghui.reports.models import Review
 from gonghui.reports.periods import PERIOD_HELP, Period, PeriodError
 from gonghui.reports.review import CompiledReview, NarrativeError, check_narrative, compile_review
@@ -225,3 +226,12 @@ def review_export(request: HttpRequest) -> HttpResponse:
             f"attachment; filename=\"review.{fmt}\"; filename*=UTF-8''{quote(name)}"
         )
     return response
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    cards, board, counted_at = home_figures(request.user, request.GET.get("period", ""))
+    if board is not None and board.period_error:
+        messages.error(request, board.period_error)
+    return render(
+        request, "core/home.html", {"cards": cards, "board": board, "counted_at": counted_at}
+    )

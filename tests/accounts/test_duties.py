@@ -21,8 +21,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gonghui.accounts.actions import create_user, set_roles
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import DUTY_ROLES, Role, role_permissions
-from gonghui.core.models import AuditAction, AuditEntry
-from gonghui.core.registry import registry
+from gonghui.core.audit.models import AuditAction, AuditEntry
+from gonghui.core.records.registry import registry
 from tests.conftest import PASSWORD, SENTINEL_A, SENTINEL_B, Federation
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import Client
 
 from gonghui.accounts.models import User
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit.models import AuditAction, AuditEntry
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

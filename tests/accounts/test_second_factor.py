@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gonghui.accounts.models import RecoveryCode, RecoveryCodeDevice, User
 from gonghui.accounts.secondfactor import RECOVERY_CODE_COUNT
-from gonghui.core.models import AuditAction, AuditEntry, AuditOutcome
+from gonghui.core.audit.models import AuditAction, AuditEntry, AuditOutcome
 from tests.conftest import PASSWORD, current_totp
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from gonghui.accounts.actions import issue_token
-from gonghui.core.registry import registry
+from gonghui.core.records.registry import registry
 from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from gonghui.accounts.actions import deactivate_user, issue_token
-from gonghui.core.models import AuditEntry
+from gonghui.core.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 
-from gonghui.core.models import AppendOnlyError, AuditAction, AuditEntry, AuditOutcome
+from gonghui.core.audit.models import AppendOnlyError, AuditAction, AuditEntry, AuditOutcome
 from gonghui.orgs.models import Enterprise, Industry, Organization, Ownership
 from tests.conftest import PASSWORD
 
@@ -406,7 +406,7 @@ def test_an_export_filter_never_holds_the_numbers_searched_for(federation, login
 
 
 def test_every_audit_payload_masks_long_digit_runs(federation):
-    from gonghui.core import audit
+    from gonghui.core.audit import log as audit
 
     entry = audit.record(
         AuditAction.IMPORT,
@@ -440,6 +440,6 @@ def test_a_person_row_holds_neither_birth_date_nor_id_tail(federation, login):
 
 
 def audit_hidden() -> str:
-    from gonghui.core.audit import HIDDEN
+    from gonghui.core.audit.log import HIDDEN
 
     return HIDDEN

@@ -12,8 +12,8 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from gonghui import cli
+from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.core.management.commands.audit_prune import prune
-from gonghui.core.models import AuditAction, AuditEntry
 
 pytestmark = pytest.mark.django_db
 

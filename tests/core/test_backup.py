@@ -25,8 +25,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from gonghui.core import backup as backup_module
-from gonghui.core.models import AuditAction, AuditEntry, AuditOutcome
+from gonghui.core.audit.models import AuditAction, AuditEntry, AuditOutcome
+from gonghui.core.ops import backup as backup_module
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -36,8 +36,8 @@ DRILL_SCRIPT = r'''
 import datetime, json, random, sys
 import django
 django.setup()
-from gonghui.core.identifiers import make_id_number, make_uscc
-from gonghui.core.models import AuditEntry
+from gonghui.core.text.identifiers import make_id_number, make_uscc
+from gonghui.core.audit.models import AuditEntry
 from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
 from gonghui.people import actions
 from gonghui.people.models import BenefitCard, Person

@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from gonghui.core.imports import CellError, text
-from gonghui.core.imports import parse_day as engine_parse_day
+from gonghui.core.imports.spec import CellError, text
+from gonghui.core.imports.spec import parse_day as engine_parse_day
 from gonghui.orgs.imports import parse_uscc
 from gonghui.people.imports import parse_day, parse_id_number, parse_mobile, parse_name
 

@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from gonghui.core.dashboard import choose_period, half_year_choices
 from gonghui.orgs.models import Election, Organization
 from gonghui.reports import indicators
+from gonghui.reports.home import choose_period, half_year_choices
 from gonghui.reports.periods import Period
 from tests.conftest import SENTINEL_A, SENTINEL_B
 

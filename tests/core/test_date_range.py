@@ -11,7 +11,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from gonghui.core.dates import MAX_DATE, MIN_DATE, DateParseError, parse_date
+from gonghui.core.text.dates import MAX_DATE, MIN_DATE, DateParseError, parse_date
 from gonghui.people.models import Membership
 
 pytestmark = pytest.mark.django_db

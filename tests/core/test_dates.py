@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from gonghui.core.dates import DateParseError, excel_serial_to_date, format_date_zh, parse_date
+from gonghui.core.text.dates import DateParseError, excel_serial_to_date, format_date_zh, parse_date
 
 NEW_YEAR_1990 = date(1990, 1, 1)
 

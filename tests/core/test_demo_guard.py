@@ -21,9 +21,9 @@ from gonghui import cli
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role
-from gonghui.core.models import SiteMarker
-from gonghui.core.production import demo_problems, mark_demo
-from gonghui.orgs.demo import DEMO_PASSWORD
+from gonghui.core.ops.models import SiteMarker
+from gonghui.core.ops.production import demo_problems, mark_demo
+from gonghui.demo.federation import DEMO_PASSWORD
 from tests.conftest import Federation
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def serve_in(production: bool) -> int | str:
 def test_gonghui_demo_marks_its_database(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], server: list[str]
 ) -> None:
-    from gonghui.orgs import demo
+    from gonghui.demo import federation as demo
 
     monkeypatch.setattr(
         demo, "build_demo",

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.registry import registry
+from gonghui.core.records.registry import registry
 from gonghui.orgs.models import Enterprise, Industry, Organization, Ownership
 
 pytestmark = pytest.mark.django_db

@@ -27,8 +27,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gonghui.core.dates import DateParseError, parse_date
-from gonghui.core.identifiers import (
+from gonghui.core.imports.spec import CellError
+from gonghui.core.records.registry import registry
+from gonghui.core.text.dates import DateParseError, parse_date
+from gonghui.core.text.identifiers import (
     IdentifierError,
     check_id_number,
     check_mobile,
@@ -37,8 +39,6 @@ from gonghui.core.identifiers import (
     make_uscc,
     normalize_id_number,
 )
-from gonghui.core.imports import CellError
-from gonghui.core.registry import registry
 from gonghui.orgs.models import Organization
 from tests.conftest import Federation
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from stdnum.cn import ric, uscc
 
-from gonghui.core.identifiers import (
+from gonghui.core.text.identifiers import (
     USCC_ALPHABET,
     IdentifierError,
     check_id_number,

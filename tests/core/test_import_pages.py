@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.identifiers import make_id_number
-from gonghui.core.models import ImportJob, ImportStatus
+from gonghui.core.imports.models import ImportJob, ImportStatus
+from gonghui.core.text.identifiers import make_id_number
 from gonghui.people.models import Membership
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -141,7 +141,7 @@ def test_the_chair_may_import_members_but_not_organisations(federation, login):
 
 
 def _needs_a_shared_database() -> None:
-    from gonghui.core.tasks import in_child_process
+    from gonghui.core.imports.tasks import in_child_process
 
     if not in_child_process():
         pytest.skip("the SQLite lane's in-memory database cannot be shared with a child process")
@@ -155,9 +155,9 @@ def test_a_reader_crash_leaves_the_worker_serving_the_next_job(
     _needs_a_shared_database()
     import os
 
-    from gonghui.core import uploads
-    from gonghui.core.models import ImportJob, ImportStatus
-    from gonghui.core.tasks import DIED_MESSAGE
+    from gonghui.core.imports import uploads
+    from gonghui.core.imports.models import ImportJob, ImportStatus
+    from gonghui.core.imports.tasks import DIED_MESSAGE
 
     settings.IMPORT_DIR = tmp_path
     real_open_sheet = uploads.open_sheet
@@ -182,8 +182,8 @@ def test_the_memory_limit_ends_the_child_not_the_worker(
     federation, login, settings, tmp_path, monkeypatch
 ):
     _needs_a_shared_database()
-    from gonghui.core import uploads
-    from gonghui.core.models import ImportJob, ImportStatus
+    from gonghui.core.imports import uploads
+    from gonghui.core.imports.models import ImportJob, ImportStatus
 
     settings.IMPORT_DIR = tmp_path
     settings.GONGHUI_IMPORT_MEMORY_MB = 1024

@@ -27,7 +27,8 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 
 from gonghui.accounts.roles import SECOND_FACTOR_ROLES, Role, role_permissions
-from gonghui.core.registry import registry
+from gonghui.core.attachments.models import Attachment
+from gonghui.core.records.registry import registry
 from gonghui.orgs.models import Enterprise, Organization
 from gonghui.reports.models import Review
 from tests.conftest import PERSONAS, SENTINEL_A, SENTINEL_B, Federation
@@ -54,8 +55,20 @@ RECORD_VIEWS: dict[str, frozenset[str]] = {
     # Only for record types that declare an import spec.
     "import": frozenset(),
     "import-template": frozenset(),
+    # Only for record types that declare attachments: the panel (GET; POST uploads), one file,
+    # its thumbnail, its caption and its deletion (POST only).
+    "attachments": frozenset({"pk"}),
+    "attachment": frozenset({"pk", "attachment"}),
+    "attachment-thumbnail": frozenset({"pk", "attachment"}),
+    "attachment-caption": frozenset({"pk", "attachment"}),
+    "attachment-delete": frozenset({"pk", "attachment"}),
 }
 IMPORT_VIEWS = {"import", "import-template"}
+ATTACHMENT_VIEWS = {
+    "attachments", "attachment", "attachment-thumbnail", "attachment-caption", "attachment-delete"
+}
+# The views about one attachment: requested with the sentinel attachments of each branch.
+ONE_ATTACHMENT_VIEWS = ATTACHMENT_VIEWS - {"attachments"}
 UUID_PAGES = {"import-job", "import-job-errors"}
 RECORD_VIEW_ACTION = {
     "import": "add",
@@ -68,6 +81,11 @@ RECORD_VIEW_ACTION = {
     "update": "change",
     "delete": "delete",
     "reveal": "view",
+    "attachments": "view",
+    "attachment": "view",
+    "attachment-thumbnail": "view",
+    "attachment-caption": "change",
+    "attachment-delete": "change",
 }
 # API endpoints are `api-<slug>-<view>` (gonghui/api/urls.py). DRF's router also adds a
 # format-suffix variant of each route (`/api/orgs.json`) under the *same* name with an extra
@@ -123,6 +141,10 @@ class Endpoint:
     @property
     def takes_pk(self) -> bool:
         return "pk" in self.params
+
+    @property
+    def is_one_attachment(self) -> bool:
+        return self.kind == "record" and self.view in ONE_ATTACHMENT_VIEWS
 
     @property
     def is_api(self) -> bool:
@@ -194,7 +216,11 @@ def endpoints() -> list[Endpoint]:
 
 def url_for(endpoint: Endpoint, obj: Any = None, *, pk: int | None = None) -> str:
     kwargs: dict[str, Any] = {}
-    if endpoint.takes_pk:
+    if endpoint.is_one_attachment:
+        # The attachment's own record and id; a made-up pk stands for both.
+        kwargs["pk"] = pk if pk is not None else obj.object_id
+        kwargs["attachment"] = pk if pk is not None else obj.pk
+    elif endpoint.takes_pk:
         kwargs["pk"] = pk if pk is not None else obj.pk
         if endpoint.name in UUID_PAGES and isinstance(kwargs["pk"], int):
             kwargs["pk"] = uuid.UUID(int=kwargs["pk"])  # a made-up id of the right shape
@@ -205,6 +231,13 @@ def url_for(endpoint: Endpoint, obj: Any = None, *, pk: int | None = None) -> st
 
 def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
     """The sentinel objects of a branch that a pk URL is requested with."""
+    if endpoint.is_one_attachment:
+        attachments = fed.branch_attachments(branch)
+        assert endpoint.slug in attachments, (
+            f"record type {endpoint.slug!r} declares attachments but has no sentinel attachment "
+            "(tests/conftest.py plants one for every such type: plant_attachments)"
+        )
+        return [attachments[endpoint.slug]]
     if endpoint.kind in {"record", "api"}:
         objects = fed.branch_objects(branch)
         assert endpoint.slug in objects, (
@@ -320,8 +353,10 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
             return {404}
         if not has_perm(persona, record.perm(RECORD_VIEW_ACTION[endpoint.view])):
             return {403}
-        if endpoint.view == "reveal":
-            return {405}  # a reveal is a POST; GET never reveals
+        if endpoint.view in {"reveal", "attachment-caption", "attachment-delete"}:
+            return {405}  # a reveal, a caption and a deletion are POSTs; GET changes nothing
+        if endpoint.view == "attachment-thumbnail" and not obj.thumbnail:
+            return {404}  # a document has no thumbnail
         return {200}
     if endpoint.name in {"home", "search"}:
         return {200}
@@ -391,6 +426,10 @@ def response_texts(response: Any) -> list[str]:
     texts = [f"{key}: {unquote(value)}" for key, value in response.items()]
     streaming = response.streaming
     body = b"".join(response.streaming_content) if streaming else response.content
+    if response.get("Content-Type", "").startswith(("image/", "application/pdf")):
+        # A served file: whatever text its bytes carry (the sentinel PDFs carry their sentinel).
+        texts.append(body.decode("utf-8", errors="ignore"))
+        return texts
     # No response.close() here: the test client has closed it already (for a streaming response,
     # once its content is consumed), and a second close fires request_finished, which closes the
     # database connection in the middle of the test's transaction.
@@ -418,14 +457,16 @@ def client_for(persona: str, login: Callable[[str], Client]) -> Client:
 
 
 def db_state() -> dict[str, list[Any]]:
-    """Every row of every record type, every column: what a refused request must not change."""
+    """Every row of every record type and every attachment, every column: what a refused
+    request must not change."""
+    models = [(record.slug, record.model) for record in registry] + [("attachments", Attachment)]
     return {
-        record.slug: list(
-            record.model._default_manager.order_by("pk").values_list(
-                *(f.attname for f in record.opts.concrete_fields)
+        slug: list(
+            model._default_manager.order_by("pk").values_list(
+                *(f.attname for f in model._meta.concrete_fields)
             )
         )
-        for record in registry
+        for slug, model in models
     }
 
 
@@ -462,6 +503,7 @@ def test_every_record_type_and_page_has_its_urls() -> None:
     wanted = set(PAGES)
     for record in registry:
         views = set(RECORD_VIEWS) - (IMPORT_VIEWS if record.import_spec is None else set())
+        views -= ATTACHMENT_VIEWS if not record.attachments else set()
         wanted |= {record.url_name(view) for view in views}
         wanted |= {f"api-{record.slug}-{view}" for view in API_VIEWS}
     assert wanted - names == set(), "the matrix expects URLs that do not exist"
@@ -486,6 +528,18 @@ def test_every_branch_record_carries_its_sentinel(federation: Federation) -> Non
             assert rows.exists()
             for obj in rows:
                 assert SENTINELS[branch] in str(obj), (record.slug, obj)
+        # Attachments too: every one of the branch carries the sentinel in its name and caption,
+        # and every record type declaring attachments has one planted.
+        attachments = Attachment.objects.filter(org_path__startswith=town.path)
+        assert {a.kind for a in attachments} >= {
+            record.attachments[0].code for record in registry if record.attachments
+        }
+        for attachment in attachments:
+            assert SENTINELS[branch] in attachment.name, attachment.pk
+            assert SENTINELS[branch] in attachment.caption, attachment.pk
+        assert set(federation.branch_attachments(branch)) == {
+            record.slug for record in registry if record.attachments
+        }
 
 
 # --- status codes: every endpoint, every persona ---------------------------------------------
@@ -591,8 +645,8 @@ def test_auditor_reads_no_records(federation: Federation, login: Callable[[str],
 def test_chair_may_not_create_or_delete_organisations(
     federation: Federation, login: Callable[[str], Client]
 ) -> None:
-    assert "add" not in registry["orgs"].effective_grants()[Role.GRASSROOTS_CHAIR]
-    assert "delete" not in registry["orgs"].effective_grants()[Role.GRASSROOTS_CHAIR]
+    assert "add" not in registry["orgs"].declared_grants()[Role.GRASSROOTS_CHAIR]
+    assert "delete" not in registry["orgs"].declared_grants()[Role.GRASSROOTS_CHAIR]
     client = login("chair_a1")
     before = db_state()
     create = reverse("orgs-create")
@@ -816,6 +870,11 @@ def test_sentinels_are_found_where_they_belong(
             (reverse(f"api-{record.slug}-detail", args=[obj.pk]), {}),
             (reverse("search"), {"q": "哨兵"}),
         ]
+        if record.attachments:
+            attachment = federation.branch_attachments(branch)[record.slug]
+            urls.append((url_for(next(e for e in endpoints()
+                                      if e.name == record.url_name("attachment")), attachment), {}))
+            urls.append((reverse(record.url_name("attachments"), args=[obj.pk]), {}))
         for url, query in urls:
             response = client.get(url, query)
             assert response.status_code == 200, (url, query)
@@ -913,3 +972,73 @@ def test_forms_refuse_an_organisation_outside_the_subtree(
         n_enterprises + 1,
         n_orgs + 1,
     )
+
+
+# --- attachments: another branch's files are never served -----------------------------------
+
+
+def stored_bytes(attachment: Attachment) -> list[bytes]:
+    from gonghui.core.attachments.files import stored_path
+
+    return [stored_path(name).read_bytes() for name in (attachment.file, attachment.thumbnail)
+            if name]
+
+
+@pytest.mark.parametrize(
+    ("persona", "branch"),
+    [("town_b_cadre", "a"), ("town_a_cadre", "b"), ("chair_a1", "b"), ("auditor", "a")],
+)
+def test_another_branchs_attachment_is_404_and_its_bytes_never_served(
+    federation: Federation, login: Callable[[str], Client], persona: str, branch: str
+) -> None:
+    client = login(persona)
+    before = db_state()
+    checked = 0
+    for record in registry:
+        if not record.attachments:
+            continue
+        attachment = federation.branch_attachments(branch)[record.slug]
+        secrets = stored_bytes(attachment)
+        assert secrets
+        for view in sorted(ONE_ATTACHMENT_VIEWS):
+            url = reverse(record.url_name(view),
+                          kwargs={"pk": attachment.object_id, "attachment": attachment.pk})
+            for verb in ("get", "head", "post"):
+                response = getattr(client, verb)(url, {"caption": "改了"} if verb == "post" else {})
+                body = b"".join(response.streaming_content) if response.streaming else (
+                    response.content)
+                assert response.status_code == 404, (verb, url, response.status_code)
+                assert not any(secret in body for secret in secrets), (verb, url)
+                assert not found(response_texts(response), [SENTINELS[branch]]), (verb, url)
+                checked += 1
+        # The attachment's id under a record the user does see is no way round the scope.
+        own = federation.branch_objects("b" if branch == "a" else "a")[record.slug]
+        if sees(federation, persona, own):
+            url = reverse(record.url_name("attachment"),
+                          kwargs={"pk": own.pk, "attachment": attachment.pk})
+            assert client.get(url).status_code == 404, url
+        upload = client.post(reverse(record.url_name("attachments"), args=[attachment.object_id]),
+                             {"kind": record.attachments[0].code, "file": io.BytesIO(b"x")})
+        assert upload.status_code == 404
+    assert checked >= 18
+    assert db_state() == before
+    assert all(stored_bytes(a) for a in federation.branch_attachments(branch).values())
+
+
+def test_own_branchs_attachment_is_served_privately(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    """The control: the branch's own cadre gets the stored bytes, never cached, never sniffed;
+    a document as a download, a photo inline."""
+    client = login("town_a_cadre")
+    for slug, attachment in federation.branch_attachments("a").items():
+        record = registry[slug]
+        url = reverse(record.url_name("attachment"),
+                      kwargs={"pk": attachment.object_id, "attachment": attachment.pk})
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == stored_bytes(attachment)[0]
+        assert response["Cache-Control"] == "no-store, private"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        disposition = response["Content-Disposition"]
+        assert disposition.startswith("inline" if attachment.is_image else "attachment"), slug

@@ -7,7 +7,7 @@ import time
 import pytest
 from pypinyin import Style, lazy_pinyin
 
-from gonghui.core.pinyin import COMPOUND_SURNAMES, SURNAMES, initials, matches
+from gonghui.core.text.pinyin import COMPOUND_SURNAMES, SURNAMES, initials, matches
 
 # --- ordinary names ----------------------------------------------------------------------------
 

@@ -18,9 +18,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from gonghui.core.dashboard import KEY_INDICATORS
-from gonghui.core.identifiers import make_uscc
-from gonghui.core.registry import registry
+from gonghui.core.records.registry import registry
+from gonghui.core.text.identifiers import make_uscc
 from gonghui.orgs.models import (
     Election,
     Enterprise,
@@ -32,6 +31,7 @@ from gonghui.orgs.models import (
     WorkersHome,
 )
 from gonghui.people.models import BenefitCard
+from gonghui.reports.home import KEY_INDICATORS
 from tests.conftest import Federation, make_member
 
 pytestmark = pytest.mark.django_db

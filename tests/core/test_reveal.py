@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from gonghui.core.identifiers import mask_id_number, mask_phone
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit.models import AuditAction, AuditEntry
+from gonghui.core.text.identifiers import mask_id_number, mask_phone
 from tests.browser.conftest import browser, page  # noqa: F401 — for the browser check below
 from tests.conftest import PASSWORD, Federation, current_totp
 

@@ -10,10 +10,10 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from gonghui.core.dashboard import forget_home_figures, home_figures
-from gonghui.core.paging import CappedPaginator
+from gonghui.core.records.paging import CappedPaginator
 from gonghui.orgs.models import Organization, OrgKind
 from gonghui.people.models import Membership, Person
+from gonghui.reports.home import forget_home_figures, home_figures
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from gonghui.core import uploads
-from gonghui.core.imports import ImportRejected
+from gonghui.core.imports import uploads
+from gonghui.core.imports.spec import ImportRejected
 
 
 def read(path: Path, *, windows: bool, size: int = 3) -> tuple[int, list[list[Any]]]:

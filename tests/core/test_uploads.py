@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import xlsxwriter
 
-from gonghui.core import uploads
-from gonghui.core.imports import ImportRejected
-from gonghui.core.uploads import check_upload, open_sheet
+from gonghui.core.imports import uploads
+from gonghui.core.imports.spec import ImportRejected
+from gonghui.core.imports.uploads import check_upload, open_sheet
 
 OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
 

@@ -18,17 +18,10 @@ from xml.etree import ElementTree
 import pytest
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.imports import (
-    ERROR_COLUMN,
-    ImportColumn,
-    ImportContext,
-    ImportSpec,
-    Row,
-    match_headers,
-    parse_row,
-)
-from gonghui.core.uploads import check_upload, open_sheet
-from gonghui.core.workbooks import write_error_workbook, write_template
+from gonghui.core.imports.engine import match_headers, parse_row
+from gonghui.core.imports.spec import ERROR_COLUMN, ImportColumn, ImportContext, ImportSpec, Row
+from gonghui.core.imports.uploads import check_upload, open_sheet
+from gonghui.core.imports.workbooks import write_error_workbook, write_template
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 NATIONS = [f"民族选项{index:02d}" for index in range(56)]  # joined: far over 255 characters
@@ -311,7 +304,7 @@ def test_error_workbook_short_raw_row_is_padded(tmp_path: Path) -> None:
 
 @pytest.mark.django_db
 def test_every_shipped_template_heads_its_instructions_once(tmp_path: Path) -> None:
-    from gonghui.core.registry import registry
+    from gonghui.core.records.registry import registry
 
     specs = [record.import_spec for record in registry if record.import_spec is not None]
     assert len(specs) >= 3  # members, orgs, elections

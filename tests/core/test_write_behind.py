@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
-from gonghui.core.bulk import WriteBehind, write_behind
-from gonghui.core.identifiers import id_check_char
+from gonghui.core.imports.bulk import WriteBehind, write_behind
+from gonghui.core.text.identifiers import id_check_char
 from gonghui.orgs.models import Organization
 from gonghui.people.models import Person
 
@@ -90,7 +90,7 @@ def test_an_error_in_the_caller_drops_what_is_queued(union):
 
 
 def test_a_large_batch_is_split_into_statements_and_all_of_it_lands(union, monkeypatch):
-    from gonghui.core import bulk
+    from gonghui.core.imports import bulk
 
     monkeypatch.setattr(bulk, "ROWS_PER_STATEMENT", 7)  # 50 rows: 7 full statements and 1
     before = Person.objects.count()

@@ -10,7 +10,7 @@ import pytest
 from django.db.models import F
 
 from gonghui.accounts.models import User
-from gonghui.orgs.demo import SEED_PLAN, build_demo
+from gonghui.demo.federation import SEED_PLAN, build_demo
 from gonghui.orgs.models import Election, Organization, OrgKind, WorkersHome
 from gonghui.people.models import BenefitCard, JoinedBy, Membership
 from gonghui.reports import indicators

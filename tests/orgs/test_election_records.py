@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from gonghui.core.imports import ERROR_COLUMN, run_import
+from gonghui.core.imports.engine import run_import
+from gonghui.core.imports.spec import ERROR_COLUMN
 from gonghui.orgs.imports import ElectionImport, OrganizationImport
 from gonghui.orgs.models import Election, HomeLevel, Organization, WorkersHome
 from tests.conftest import SENTINEL_A, SENTINEL_B

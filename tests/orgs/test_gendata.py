@@ -11,9 +11,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gonghui.accounts.models import User
-from gonghui.core.identifiers import check_id_number, check_uscc
-from gonghui.core.pinyin import initials
-from gonghui.orgs.gendata import NotEmptyError, generate
+from gonghui.core.text.identifiers import check_id_number, check_uscc
+from gonghui.core.text.pinyin import initials
+from gonghui.demo.gendata import NotEmptyError, generate
 from gonghui.orgs.models import (
     HOME_CHECKLIST,
     UNION_KINDS,

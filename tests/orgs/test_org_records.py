@@ -15,7 +15,7 @@ from django.contrib.messages import get_messages
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
 
 pytestmark = pytest.mark.django_db

@@ -22,20 +22,18 @@ import xlsxwriter
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
-from gonghui.core import imports as engine
-from gonghui.core.identifiers import id_check_char, make_id_number
-from gonghui.core.imports import (
+from gonghui.core.audit.models import AuditAction, AuditEntry
+from gonghui.core.imports import engine
+from gonghui.core.imports.engine import match_headers, parse_row, run_import
+from gonghui.core.imports.spec import (
     ERROR_COLUMN,
     ImportContext,
     ImportRejected,
     ImportResult,
     Row,
     WriteResult,
-    match_headers,
-    parse_row,
-    run_import,
 )
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.text.identifiers import id_check_char, make_id_number
 from gonghui.people import actions
 from gonghui.people.imports import MemberImport
 from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person
@@ -788,7 +786,7 @@ def test_an_import_killed_half_way_leaves_nothing_of_the_file(federation, cadre,
 
 def test_a_crash_between_people_and_memberships_leaves_no_people(federation, cadre, tmp_path,
                                                                  monkeypatch):
-    from gonghui.core import bulk
+    from gonghui.core.imports import bulk
 
     real = bulk.prepare_insert
     calls = []
@@ -816,7 +814,7 @@ def test_a_failed_write_leaves_nothing_and_no_error_workbook(federation, cadre, 
     workbook is left to suggest that the good rows went in."""
     from django.db import DatabaseError
 
-    from gonghui.core import bulk
+    from gonghui.core.imports import bulk
 
     monkeypatch.setattr(engine, "CHUNK", 2)
     monkeypatch.setattr(engine, "FIRST_CHUNK", 2)

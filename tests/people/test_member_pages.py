@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.identifiers import make_id_number
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit.models import AuditAction, AuditEntry
+from gonghui.core.text.identifiers import make_id_number
 from gonghui.people import actions
 from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person
 from tests.conftest import make_member

@@ -16,9 +16,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from gonghui.core import audit
-from gonghui.core.identifiers import make_id_number
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction, AuditEntry
+from gonghui.core.text.identifiers import make_id_number
 from gonghui.people import actions
 from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from docx import Document
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.reports import indicators
 from gonghui.reports.models import Review
 from gonghui.reports.periods import Period

@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from gonghui.core.registry import RecordType
+from gonghui.core.records.registry import RecordType
 
 register = template.Library()
 

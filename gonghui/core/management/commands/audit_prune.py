@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gonghui.core import audit
-from gonghui.core.models import AuditAction, AuditEntry
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction, AuditEntry
 
 # security.md row 15: the audit log is kept at least this long. The PostgreSQL trigger
 # (core migration 0008) enforces the same floor whatever this command is asked.

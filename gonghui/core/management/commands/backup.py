@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from gonghui.core import audit
-from gonghui.core.backup import BackupError, backup, current_engine
-from gonghui.core.models import AuditAction, AuditOutcome
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction, AuditOutcome
+from gonghui.core.ops.backup import BackupError, backup, current_engine
 
 CONSOLE = "(命令行)"
 

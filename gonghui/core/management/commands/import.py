@@ -6,9 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from gonghui.core.imports import ImportRejected, run_import
-from gonghui.core.operator import acting_user
-from gonghui.core.registry import registry
+from gonghui.core.imports.engine import run_import
+from gonghui.core.imports.spec import ImportRejected
+from gonghui.core.ops.operator import acting_user
+from gonghui.core.records.registry import registry
 
 
 def importable() -> list[str]:

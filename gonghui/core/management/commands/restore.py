@@ -7,9 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from gonghui.core import audit
-from gonghui.core.backup import BackupError, check, restore
-from gonghui.core.models import AuditAction
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction
+from gonghui.core.ops.backup import BackupError, check, restore
 
 CONSOLE = "(命令行)"
 

@@ -70,7 +70,7 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         if settings.IS_PRODUCTION:
-            from gonghui.core.production import demo_problems
+            from gonghui.core.ops.production import demo_problems
 
             problems = demo_problems()
             if problems:
@@ -81,7 +81,9 @@ class Command(BaseCommand):
                 )
         # Hashed, compressed copies for whitenoise; cheap when nothing changed.
         call_command("collectstatic", interactive=False, verbosity=0)
-        from gonghui.wsgi import application
+        from django.core.servers.basehttp import get_internal_wsgi_application
+
+        application = get_internal_wsgi_application()
 
         bind = f"{options['host']}:{options['port']}"
         config = {

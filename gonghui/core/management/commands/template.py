@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from gonghui.core.registry import registry
+from gonghui.core.records.registry import registry
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("output", type=Path)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from gonghui.core.workbooks import write_template
+        from gonghui.core.imports.workbooks import write_template
 
         slugs = [r.slug for r in registry if r.import_spec is not None]
         if options["type"] not in slugs:

@@ -1,0 +1,49 @@
+"""The base form of every record type: foreign-key choices scoped to the user's subtree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from gonghui.core.text.dates import DateParseError, check_date_range
+
+
+def validate_date_range(value: Any) -> None:
+    """The one date rule (gonghui.core.text.dates) for a form or filter field; a range filter's
+    value is a slice of two dates."""
+    ends = [value.start, value.stop] if isinstance(value, slice) else [value]
+    for end in ends:
+        if end is None:
+            continue
+        try:
+            check_date_range(end)
+        except DateParseError as exc:
+            raise ValidationError(exc.message, code="date_range") from exc
+
+
+class RecordForm(forms.ModelForm):
+    """A model form that knows its user and offers only organisations (and records) they see.
+
+    Because choices come from `visible_to`, a posted id outside the subtree fails validation as
+    "not one of the available choices": forms cannot attach a record to another branch.
+    """
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            choices = getattr(field, "queryset", None)
+            if isinstance(field, forms.ModelChoiceField) and hasattr(choices, "visible_to"):
+                field.queryset = choices.visible_to(user)  # type: ignore[union-attr]
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            if isinstance(widget, forms.DateInput):
+                widget.input_type = "date"
+                widget.format = "%Y-%m-%d"
+            if isinstance(field, forms.DateField):
+                field.validators.append(validate_date_range)
+            widget.attrs.setdefault("class", css)

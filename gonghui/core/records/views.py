@@ -1,0 +1,353 @@
+"""Generic record views: every registered record type is served by these and nothing else.
+
+Each view starts its query from `RecordType.base_queryset(user)` (which is `visible_to`), so a
+record outside the user's subtree is a 404 on every verb, and checks the role permission for the
+action, so a permitted subtree is not yet permission to change it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction
+from gonghui.core.ops.dbrouter import replica_reads
+from gonghui.core.records.exports import export_filename, write_xlsx
+from gonghui.core.records.paging import CappedPaginator
+from gonghui.core.records.registry import RecordType, registry
+from gonghui.core.records.tables import Column
+
+PAGE_SIZES = (20, 50, 100, 200)
+
+
+def can_reveal(user: Any) -> bool:
+    return bool(user.has_perm("accounts.view_sensitive"))
+
+
+class RecordView(View):
+    """Base of the generic views: one record type, one action permission, one scoped queryset."""
+
+    record_type: RecordType = None  # type: ignore[assignment]  # given to as_view() per URL
+    action = "view"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "pk" in kwargs:
+            # Scope before permission: a record outside the subtree is a 404 whatever the verb
+            # and whatever the user's rights, exactly like an id that does not exist.
+            self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        if not request.user.has_perm(self.record_type.perm(self.action)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.record_type.base_queryset(self.request.user)
+
+    def get_object(self) -> Any:
+        return self.object
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        record = self.record_type
+        user = self.request.user
+        return {
+            "record": record,
+            "can_add": user.has_perm(record.perm("add")),
+            "can_change": user.has_perm(record.perm("change")),
+            "can_delete": user.has_perm(record.perm("delete")),
+            **extra,
+        }
+
+    def filtered(self) -> tuple[Any, str, QuerySet[Any]]:
+        """The list page's filter set, its validated sort, and the filtered, ordered rows.
+
+        The export calls this too, so what a cadre exports is exactly what the list showed.
+        """
+        record = self.record_type
+        filterset = record.filterset_class(
+            self.request.GET or None,
+            queryset=record.list_queryset(self.request.user),
+            request=self.request,
+        )
+        sort, ordering = sort_key(
+            record, self.request.GET.get("sort", ""), reveal=can_reveal(self.request.user)
+        )
+        return filterset, sort, filterset.qs.order_by(*ordering)
+
+
+def sort_key(record: RecordType, requested: str, *, reveal: bool) -> tuple[str, list[str]]:
+    """The validated sort parameter and the ORDER BY it means (pk breaks ties: stable pages).
+
+    A masked column is not sortable for a user who sees it masked: the order of the rows
+    would tell the hidden digits (issue 12, finding 4).
+    """
+    name = requested.lstrip("-")
+    column = record.table.column(name)
+    if column is None or not column.sortable or (column.sensitive and not reveal):
+        return "", [*record.default_ordering]
+    return requested, [requested, "-pk" if requested.startswith("-") else "pk"]
+
+
+class RecordListView(RecordView):
+    template_name = "core/record_list.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        with replica_reads():  # a no-op unless a read replica is configured
+            return self.list_page(request)
+
+    def list_page(self, request: HttpRequest) -> HttpResponse:
+        record = self.record_type
+        filterset, sort, queryset = self.filtered()
+        try:
+            per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
+        except ValueError:
+            per_page = PAGE_SIZES[0]
+        per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
+        # Bounded count and depth: the same cost at a million rows (gonghui.core.records.paging).
+        page = CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
+        reveal = can_reveal(request.user)
+        columns = record.table.columns
+        rows = [
+            (obj, [(c, c.value(obj, reveal=reveal)) for c in columns]) for obj in page.object_list
+        ]
+        params = request.GET.copy()
+        for key in ("page", "sort"):
+            params.pop(key, None)
+        return render(
+            request,
+            self.template_name,
+            self.context(
+                filterset=filterset,
+                page=page,
+                rows=rows,
+                columns=columns,
+                sort=sort,
+                per_page=per_page,
+                page_sizes=PAGE_SIZES,
+                base_query=params.urlencode(),
+                export_query=urlencode(
+                    [(k, v) for k, v in request.GET.items() if k not in {"page", "per_page"}]
+                ),
+            ),
+        )
+
+
+class RecordDetailView(RecordView):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        record = self.record_type
+        obj = self.get_object()
+        reveal = can_reveal(request.user)
+        # One record's page: its ID number and phone stay masked on GET whoever asks; a user
+        # who may see them asks for each with a separate, audited POST (RecordRevealView).
+        fields = []
+        for f in record.detail_fields:
+            column = Column(f.name, model_field=f)
+            value = column.value(obj, reveal=False)
+            revealable = bool(column.sensitive and reveal and value != "")
+            fields.append((f.verbose_name, value, f.name if revealable else ""))
+        related = [(panel, panel.rows(obj, request.user)) for panel in record.related]
+        return render(
+            request,
+            record.detail_template,
+            self.context(object=obj, fields=fields, related=related, reveal=reveal),
+        )
+
+
+class RecordRevealView(RecordView):
+    """The full value of one sensitive field of one record: POST only, and audited.
+
+    The audit row names the record and the field, never the value. GET is refused (405), so
+    neither a link, a prefetch nor a crawler ever reveals anything.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not can_reveal(request.user):
+            raise PermissionDenied
+        obj = self.get_object()
+        name = request.POST.get("field", "")
+        field = next(
+            (f for f in self.record_type.detail_fields if f.name == name), None
+        )
+        if field is None or not getattr(field, "sensitive", None):
+            return HttpResponse("该字段无需查看完整信息", status=400)
+        value = Column(field.name, model_field=field).value(obj, reveal=True)
+        audit.record(
+            AuditAction.REVEAL,
+            request=request,
+            obj=obj,
+            changes={"field": field.name, "label": str(field.verbose_name)},
+        )
+        response = render(request, "core/revealed.html", {"value": value})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class RecordEditView(RecordView):
+    """Create (no pk) or update (pk) through the record type's form, audited."""
+
+    template_name = "core/record_form.html"
+
+    def form(self, obj: Any) -> Any:
+        data = self.request.POST if self.request.method == "POST" else None
+        return self.record_type.form_class(data, instance=obj, user=self.request.user)
+
+    def instance(self) -> Any:
+        return self.get_object() if "pk" in self.kwargs else None
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        obj = self.instance()
+        return render(request, self.template_name, self.context(object=obj, form=self.form(obj)))
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        obj = self.instance()
+        before = audit.snapshot(obj) if obj is not None else {}
+        form = self.form(obj)
+        if not form.is_valid():
+            return render(
+                request, self.template_name, self.context(object=obj, form=form), status=400
+            )
+        try:
+            with transaction.atomic():
+                saved = form.save()
+                after = audit.snapshot(saved)
+                action = AuditAction.UPDATE if obj is not None else AuditAction.CREATE
+                audit.record(action, request=request, obj=saved, changes=audit.diff(before, after))
+        except ValidationError as exc:
+            # A workflow refused (e.g. already a member elsewhere): nothing was written.
+            form.add_error(None, exc)
+            return render(
+                request, self.template_name, self.context(object=obj, form=form), status=400
+            )
+        next_url = getattr(form, "success_url", None)
+        if next_url:
+            # The form made something other than the record (a transfer request, say).
+            messages.success(request, str(getattr(form, "success_message", _("已提交"))))
+            return redirect(next_url)
+        messages.success(request, _("已保存：%(name)s") % {"name": saved})
+        return redirect(self.record_type.url_name("detail"), pk=saved.pk)
+
+
+class RecordCreateView(RecordEditView):
+    action = "add"
+
+
+class RecordUpdateView(RecordEditView):
+    action = "change"
+
+
+class RecordDeleteView(RecordView):
+    action = "delete"
+    template_name = "core/record_confirm_delete.html"
+
+    def blocker(self, obj: Any) -> str | None:
+        check = getattr(obj, "delete_blocker", None)
+        return check() if check else None
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object()
+        return render(
+            request, self.template_name, self.context(object=obj, blocker=self.blocker(obj))
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object()
+        reason = self.blocker(obj)
+        if reason is None:
+            try:
+                with transaction.atomic():
+                    before = audit.snapshot(obj)
+                    name, obj_pk = str(obj), obj.pk
+                    obj.delete()
+                    obj.pk = obj_pk  # keep the id for the audit row
+                    audit.record(
+                        AuditAction.DELETE,
+                        request=request,
+                        obj=obj,
+                        changes=audit.diff(before, {}),
+                    )
+            except ProtectedError:
+                reason = _("仍有其他记录引用它，不能删除")
+        if reason is not None:
+            messages.error(request, _("无法删除：%(reason)s") % {"reason": reason})
+            return redirect(self.record_type.url_name("detail"), pk=pk)
+        messages.success(request, _("已删除：%(name)s") % {"name": name})
+        return redirect(self.record_type.url_name("list"))
+
+
+class RecordExportView(RecordView):
+    """The current filter of the list page as an .xlsx, streamed from disk, audited."""
+
+    def get(self, request: HttpRequest) -> FileResponse:
+        record = self.record_type
+        filterset, _sort, queryset = self.filtered()
+        scope_org = filterset.form.cleaned_data.get("org") if filterset.is_bound else None
+        scope_org = scope_org or getattr(request.user, "org", None)
+        with replica_reads():  # a no-op unless a read replica is configured
+            path, count = write_xlsx(
+                record, queryset, scope_org=scope_org, reveal=can_reveal(request.user)
+            )
+        audit.record(
+            AuditAction.EXPORT,
+            request=request,
+            object_type=record.opts.label_lower,
+            changes={
+                "filter": audit.filter_payload(
+                    request.GET, {*filterset.form.fields, "sort"}
+                ),
+                "rows": count,
+            },
+        )
+        response = FileResponse(
+            open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+            as_attachment=True,
+            filename=export_filename(record, scope_org),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        path.unlink()  # the open handle keeps the data until the response is sent
+        return response
+
+
+class RecordAutocompleteView(RecordView):
+    """`?q=` → up to 20 `{id, text}` of the records the user sees."""
+
+    def get(self, request: HttpRequest) -> JsonResponse:
+        record = self.record_type
+        filterset = record.filterset_class(
+            {"q": request.GET.get("q", "")},
+            queryset=record.base_queryset(request.user),
+            request=request,
+        )
+        items = [{"id": obj.pk, "text": str(obj)} for obj in filterset.qs.order_by("pk")[:20]]
+        return JsonResponse({"results": items})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """The top bar's search: every record type the user may view, each through its filter set."""
+    query = request.GET.get("q", "").strip()
+    groups = []
+    if query:
+        for record in registry:
+            if not (record.search_fields and record.in_search) or not request.user.has_perm(
+                record.perm("view")
+            ):
+                continue
+            filterset = record.filterset_class(
+                {"q": query}, queryset=record.base_queryset(request.user), request=request
+            )
+            hits = list(filterset.qs.order_by("pk")[:10])
+            if hits:
+                groups.append((record, hits))
+    template = (
+        "core/search_results.html" if request.headers.get("HX-Request") else "core/search.html"
+    )
+    return render(request, template, {"query": query, "groups": groups})
