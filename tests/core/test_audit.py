@@ -396,7 +396,8 @@ def test_an_export_filter_never_holds_the_numbers_searched_for(federation, login
     for q in (number, number[:10], number[-4:], federation.person_a.mobile or "13812345678"):
         response = client.get(reverse("members-export"), {"q": q, "smuggled": number})
         b"".join(response.streaming_content)
-    entries = new_entries(start)
+    # Each number search also writes its own sensitive_search row (finding 4), without digits.
+    entries = [e for e in new_entries(start) if e.action == AuditAction.EXPORT]
     assert len(entries) == 4
     for entry in entries:
         assert set(entry.changes["filter"]) == {"q"}, "unknown parameters are not copied"
