@@ -235,6 +235,9 @@ SECURE_SSL_REDIRECT = env_bool("GONGHUI_SSL_REDIRECT", False)
 if env_bool("GONGHUI_TLS_PROXY", False):
     # nginx says which scheme the browser used; only trust it when nginx is the sole way in.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Addresses (or networks, CIDR) of the reverse proxies in front of the server. Only a request
+# arriving from one of them has its X-Forwarded-For read; empty: every request is direct.
+GONGHUI_TRUSTED_PROXIES = env_list("GONGHUI_TRUSTED_PROXIES")
 # Content-Security-Policy (gonghui/core/csp.py), sent from right after SecurityMiddleware.
 # GONGHUI_CSP replaces the policy; an empty value sends none.
 MIDDLEWARE.insert(
@@ -244,13 +247,21 @@ MIDDLEWARE.insert(
 if "GONGHUI_CSP" in os.environ:
     GONGHUI_CSP = os.environ["GONGHUI_CSP"]
 
+# Each import runs in a child process of the worker with this address-space limit (MB), so a
+# crafted spreadsheet can end that child but never the worker (gonghui/core/imports/tasks.py).
+GONGHUI_IMPORT_MEMORY_MB = int(os.environ.get("GONGHUI_IMPORT_MEMORY_MB", "4096"))
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# API tokens end (gonghui/api/authentication.py): days after issue, and days after last use.
+GONGHUI_API_TOKEN_MAX_AGE_DAYS = int(os.environ.get("GONGHUI_API_TOKEN_MAX_AGE_DAYS", "30"))
+GONGHUI_API_TOKEN_IDLE_DAYS = int(os.environ.get("GONGHUI_API_TOKEN_IDLE_DAYS", "7"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "gonghui.api.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["gonghui.api.permissions.RecordPermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -323,7 +334,8 @@ AXES_COOLOFF_TIME = 0.5  # hours: 30 minutes
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
-AXES_CLIENT_IP_CALLABLE = "gonghui.core.audit.log.client_address"  # REMOTE_ADDR, as the audit log
+# The audit log's address: REMOTE_ADDR, or X-Forwarded-For behind GONGHUI_TRUSTED_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "gonghui.core.audit.log.client_address"
 AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
 AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
 AXES_VERBOSE = False

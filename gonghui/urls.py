@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("gonghui.accounts.urls")),
     path("", include("gonghui.orgs.urls")),
     path("", include("gonghui.reports.urls")),
+    path("", include("gonghui.people.urls")),
     path("", include("gonghui.core.urls")),
     path("api/", include("gonghui.api.urls")),
 ]

@@ -106,6 +106,17 @@ def reset_second_factor(
 
 
 @transaction.atomic
+def revoke_token(*, user: User, actor: User | None, request: HttpRequest | None = None) -> int:
+    """Delete the account's API token; audited (the token itself never is)."""
+    from rest_framework.authtoken.models import Token
+
+    removed, _ = Token.objects.filter(user=user).delete()
+    audit.record(AuditAction.UPDATE, request=request, user=actor, obj=user,
+                 changes={"api_token": "已吊销", "removed": removed})
+    return int(removed)
+
+
+@transaction.atomic
 def deactivate_user(
     *, user: User, actor: User | None, request: HttpRequest | None = None
 ) -> int:

@@ -41,6 +41,11 @@ urlpatterns = [
         name="account-reset-otp",
     ),
     path(
+        "accounts/<int:pk>/revoke-token/",
+        views.account_revoke_token,
+        name="account-revoke-token",
+    ),
+    path(
         "password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(
             template_name="accounts/password_change_done.html"

@@ -156,10 +156,21 @@ def account_list(request: HttpRequest) -> HttpResponse:
         TOTPDevice.objects.filter(user__in=[a.pk for a in page.object_list], confirmed=True)
         .values_list("user_id", flat=True)
     )
+    from rest_framework.authtoken.models import Token
+
+    from gonghui.api.authentication import token_expires_at
+
+    # Which accounts hold an API token and until when: never the token itself.
+    tokens = {
+        token.user_id: token_expires_at(token)
+        for token in Token.objects.filter(user__in=[a.pk for a in page.object_list])
+    }
+    for account in page.object_list:
+        account.token_expires = tokens.get(account.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "accounts/account_list.html",
-        {"page": page, "query": query, "enrolled": enrolled,
+        {"page": page, "query": query, "enrolled": enrolled, "tokens": tokens,
          "locked": locked_usernames([a.username for a in page.object_list])},
     )
 
@@ -186,6 +197,7 @@ ACCOUNT_ACTIONS = {
     "deactivate": "已停用账号 {name}，结束会话 {ended} 个。",
     "unlock": "已解除账号 {name} 的登录锁定。",
     "reset-otp": "已重置账号 {name} 的双因素认证，下次登录时需重新绑定。",
+    "revoke-token": "已吊销账号 {name} 的API令牌。",
 }
 
 
@@ -199,6 +211,10 @@ def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 def account_reset_otp(request: HttpRequest, pk: int) -> HttpResponse:
     return account_action(request, pk, "reset-otp")
+
+
+def account_revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    return account_action(request, pk, "revoke-token")
 
 
 def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -219,6 +235,8 @@ def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         ended = actions.deactivate_user(user=target, actor=actor, request=request)
     elif action == "unlock":
         actions.unlock_user(user=target, actor=actor, request=request)
+    elif action == "revoke-token":
+        actions.revoke_token(user=target, actor=actor, request=request)
     else:
         actions.reset_second_factor(user=target, actor=actor, request=request)
     messages.success(request, ACCOUNT_ACTIONS[action].format(name=target.username, ended=ended))

@@ -1,19 +1,32 @@
-"""Membership workflows: enrol, transfer (会籍转接) and leave — atomic and audited."""
+"""Membership workflows: enrol, transfer (会籍转接), leave, and transfer requests across
+subtrees (转会申请) — atomic and audited."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
+from gonghui.core.tenancy.models import user_scope_path
 from gonghui.orgs.models import UNION_KINDS, Organization
-from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person, Sex
+from gonghui.people.models import (
+    JoinedBy,
+    Membership,
+    MembershipStatus,
+    Person,
+    Sex,
+    TransferRequest,
+    TransferState,
+)
+
+# What a user outside the person's subtree is told about an ID number: nothing but this.
+TRANSFER_NEEDED = "该身份证号的人员不在您的管辖范围内，如需转入本工会，请提交转会申请"
 
 
 def _require_union(union: Organization) -> None:
@@ -181,3 +194,147 @@ class PersonFromIdNumber:
         audit.record(AuditAction.CREATE, user=user, obj=person,
                      changes={"action": "picker", "name": name})
         return person
+
+
+def within(user: Any, path: str) -> bool:
+    """Whether a tree path lies in the user's subtree (the scoping rule, for one path)."""
+    scope = user_scope_path(user)
+    return scope is not None and path.startswith(scope)
+
+
+def update_person(
+    *, person: Person, changes: dict[str, Any], user: Any, request: HttpRequest | None = None
+) -> None:
+    """Write a person's fields, refused outside the writer's subtree, audited field by field."""
+    if not within(user, person.org_path):
+        raise PermissionDenied
+    before = audit.snapshot(person)
+    for key, value in changes.items():
+        setattr(person, key, value)
+    person.save()
+    diff = audit.diff(before, audit.snapshot(person))
+    if diff:
+        audit.record(AuditAction.UPDATE, request=request, user=user, obj=person, changes=diff)
+
+
+def release_side(person: Person) -> Organization:
+    """Where a person is released from: the union of their active membership, or their owner."""
+    current = (
+        Membership.objects.filter(person=person, status=MembershipStatus.ACTIVE)
+        .select_related("org").first()
+    )
+    return current.org if current is not None else person.org
+
+
+@transaction.atomic
+def request_transfer(
+    *,
+    person: Person,
+    to_union: Organization,
+    on: datetime.date,
+    name: str,
+    mobile: str = "",
+    card_number: str = "",
+    user: Any,
+    request: HttpRequest | None = None,
+) -> TransferRequest:
+    """Ask the releasing side to let `person` move to `to_union`; nothing of the person changes.
+
+    The caller has already checked that `to_union` is in the user's subtree (the form's and the
+    import's scoped choices); the person is outside it, which is why this is a request.
+    """
+    _require_union(to_union)
+    if not within(user, to_union.path):
+        raise PermissionDenied
+    try:
+        with transaction.atomic():
+            transfer_request = TransferRequest.objects.create(
+                person=person, org=to_union, release_org=release_side(person), name=name,
+                mobile=mobile, transfer_on=on, card_number=card_number, requested_by=user,
+            )
+    except IntegrityError as exc:
+        # The partial unique index: another request for this person awaits a decision.
+        raise ValidationError("该人员已有待审批的转会申请，请等待转出方审批") from exc
+    audit.record(AuditAction.CREATE, request=request, user=user, obj=transfer_request,
+                 changes={"action": "transfer_request", "to_union": to_union.code})
+    return transfer_request
+
+
+def may_decide(user: Any, transfer_request: TransferRequest) -> bool:
+    """The releasing side decides: a user whose subtree holds the releasing organisation and
+    who may change memberships; never the requester themself (maker-checker)."""
+    return (
+        within(user, transfer_request.release_path)
+        and bool(user.has_perm("people.change_membership"))
+        and transfer_request.requested_by_id != user.pk
+    )
+
+
+def _claim(transfer_request: TransferRequest, state: str, user: Any, reason: str) -> None:
+    # Conditional UPDATE … WHERE state = 'pending': of two concurrent decisions exactly one
+    # claims the request; the other is told it was decided already.
+    claimed = TransferRequest.objects.filter(
+        pk=transfer_request.pk, state=TransferState.PENDING
+    ).update(state=state, decided_by=user, decided_at=timezone.now(), reason=reason[:200],
+             updated_at=timezone.now())
+    if claimed != 1:
+        raise ValidationError("该申请已被处理，请刷新页面查看最新状态")
+    transfer_request.refresh_from_db()
+
+
+@transaction.atomic
+def decide_transfer(
+    *,
+    transfer_request: TransferRequest,
+    approve: bool,
+    user: Any,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> TransferRequest:
+    """Approve (the person moves, both memberships or neither) or refuse a transfer request."""
+    if not may_decide(user, transfer_request):
+        raise PermissionDenied
+    _claim(transfer_request, TransferState.APPROVED if approve else TransferState.REFUSED,
+           user, reason)
+    if approve:
+        person = Person.objects.select_for_update().get(pk=transfer_request.person_id)
+        if not person.org_path.startswith(transfer_request.release_path):
+            # The person moved elsewhere since the request: what was asked no longer holds.
+            raise ValidationError("该人员的会籍在申请后已发生变化，请转入方重新申请")
+        union = transfer_request.org
+        on = transfer_request.transfer_on
+        if _claim_active(person) is None:
+            enrol(person=person, union=union, enrolled_on=on,
+                  card_number=transfer_request.card_number, user=user, request=request)
+        else:
+            transfer(person=person, to_union=union, on=on,
+                     card_number=transfer_request.card_number, user=user, request=request)
+        if transfer_request.mobile:
+            # The mobile the requester typed is part of what the releasing side approved; the
+            # person now lies in the receiving union, so this write is the request's, audited.
+            person.refresh_from_db()
+            before = audit.snapshot(person)
+            person.mobile = transfer_request.mobile
+            person.save(update_fields=["mobile", "updated_at"])
+            diff = audit.diff(before, audit.snapshot(person))
+            if diff:
+                audit.record(AuditAction.UPDATE, request=request, user=user, obj=person,
+                             changes=diff)
+    audit.record(AuditAction.UPDATE, request=request, user=user, obj=transfer_request,
+                 changes={"action": "transfer_approve" if approve else "transfer_refuse"})
+    return transfer_request
+
+
+@transaction.atomic
+def cancel_transfer(
+    *, transfer_request: TransferRequest, user: Any, request: HttpRequest | None = None
+) -> TransferRequest:
+    """The requesting side withdraws a pending request."""
+    if not within(user, transfer_request.org_path) or not user.has_perm(
+        "people.add_membership"
+    ):
+        raise PermissionDenied
+    _claim(transfer_request, TransferState.CANCELLED, user, "")
+    audit.record(AuditAction.UPDATE, request=request, user=user, obj=transfer_request,
+                 changes={"action": "transfer_cancel"})
+    return transfer_request

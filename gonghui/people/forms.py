@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,7 @@ from gonghui.core.records.rowaction import ActionForm
 from gonghui.core.text.identifiers import IdentifierError, check_id_number, check_mobile
 from gonghui.orgs.models import UNION_KINDS, Organization
 from gonghui.people import actions
-from gonghui.people.models import Membership, Person
+from gonghui.people.models import Membership, Person, TransferRequest
 
 
 def clean_id(value: str) -> Any:
@@ -76,26 +77,47 @@ class MemberForm(RecordForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         info = data.get("id_number")
+        data["request_transfer"] = False
         if self.instance.pk is None and info is not None:
             person = actions.find_person(info.number)
-            if person is not None and person.name != data.get("name"):
-                self.add_error("name", _("姓名与系统中该身份证号登记的姓名不一致"))
             data["person"] = person
+            if person is not None and not actions.within(self.user, person.org_path):
+                # A person on record in another subtree: no name check, no membership state,
+                # nothing the answer could teach about them beyond "ask for a transfer".
+                if data.get("transfer"):
+                    data["request_transfer"] = True
+                else:
+                    self.add_error("id_number", actions.TRANSFER_NEEDED)
+            elif person is not None and person.name != data.get("name"):
+                self.add_error("name", _("姓名与系统中该身份证号登记的姓名不一致"))
         return data
 
     @transaction.atomic
-    def save(self, commit: bool = True) -> Membership:
+    def save(self, commit: bool = True) -> Membership | TransferRequest:
         if self.instance.pk is not None:
             return super().save(commit)  # type: ignore[no-any-return]
         data = self.cleaned_data
         info = data["id_number"]
-        person = data["person"] or Person(
-            id_number=info.number, name=data["name"], sex=info.sex, birth_date=info.birth_date,
-            org=data["org"],
-        )
-        if data.get("mobile"):
-            person.mobile = data["mobile"]
-        person.save()
+        if data["request_transfer"]:
+            # Read by RecordEditView: the page to go to and what to say there.
+            self.success_url = reverse("transfer-list")
+            self.success_message = _("已提交转会申请，待转出方审批")
+            return actions.request_transfer(
+                person=data["person"], to_union=data["org"], on=data["enrolled_on"],
+                name=data["name"], mobile=data.get("mobile") or "",
+                card_number=data["card_number"], user=self.user,
+            )
+        person = data["person"]
+        if person is None:
+            person = Person(
+                id_number=info.number, name=data["name"], sex=info.sex,
+                birth_date=info.birth_date, org=data["org"], mobile=data.get("mobile") or "",
+            )
+            person.save()
+        elif data.get("mobile") and data["mobile"] != person.mobile:
+            # Inside the writer's subtree (clean made sure): written and audited field by field.
+            actions.update_person(person=person, changes={"mobile": data["mobile"]},
+                                  user=self.user)
         if data.get("transfer"):
             return actions.transfer(person=person, to_union=data["org"], on=data["enrolled_on"],
                                     card_number=data["card_number"], user=self.user)

@@ -1,7 +1,10 @@
 """The member-roll import (template `members`): people and their memberships in one sheet.
 
 An existing person (same ID number) is updated and linked, never duplicated. Enrolling someone
-who is an active member elsewhere is refused unless the row asks for a transfer (转会 = 是).
+who is an active member elsewhere is refused unless the row asks for a transfer (转会 = 是). A
+person on record outside the importer's subtree is never touched: with 转会 = 是 the row becomes
+a transfer request for the releasing side to decide (people.actions), without it the row is
+refused with the one answer that reveals nothing of them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from gonghui.core.imports.bulk import LOOKUP_CHUNK, chunked, date_adapter, select_in
@@ -26,11 +30,20 @@ from gonghui.core.imports.spec import (
     parse_day,
     text,
 )
+from gonghui.core.tenancy.models import user_scope_path
 from gonghui.core.text.identifiers import IdentifierError, check_id_number, check_mobile
 from gonghui.core.text.pinyin import initials
 from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
+from gonghui.people.actions import TRANSFER_NEEDED, release_side
 from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS, CodeTable, UnknownCode
-from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person
+from gonghui.people.models import (
+    JoinedBy,
+    Membership,
+    MembershipStatus,
+    Person,
+    TransferRequest,
+    TransferState,
+)
 
 YES = {"是", "y", "yes", "true", "1", "√"}
 NO = {"否", "n", "no", "false", "0", ""}
@@ -123,6 +136,7 @@ class MemberImport(ImportSpec):
             }
             state["seen"] = {}
             state["today"] = timezone.localdate()
+            state["scope"] = user_scope_path(context.user) or "\0"
         unions: dict[str, Organization] = state["unions"]
         seen: dict[str, int] = state["seen"]
         today: datetime.date = state["today"]
@@ -154,17 +168,24 @@ class MemberImport(ImportSpec):
             seen[info.number] = row.number
             if not row.errors:
                 candidates.append(row)
-        self._match_existing(candidates)
+        self._match_existing(candidates, state["scope"])
         self._match_employers([r for r in rows if not r.errors], context)
 
-    def _match_existing(self, rows: list[Row]) -> None:
+    def _match_existing(self, rows: list[Row], scope: str) -> None:
         by_number = {row.values["id"].number: row for row in rows}
-        people: dict[str, tuple[int, str]] = {
-            id_number: (person_id, name)
-            for person_id, id_number, name in select_in(
-                Person, ["id", "id_number", "name"], "id_number", by_number
-            )
-        }
+        people: dict[str, tuple[int, str]] = {}
+        outside: set[str] = set()
+        for person_id, id_number, name, org_path in select_in(
+            Person, ["id", "id_number", "name", "org_path"], "id_number", by_number
+        ):
+            people[id_number] = (person_id, name)
+            if not org_path.startswith(scope):
+                outside.add(id_number)
+        pending = set(
+            TransferRequest.objects.filter(
+                person_id__in=[people[n][0] for n in outside], state=TransferState.PENDING
+            ).values_list("person_id", flat=True)
+        ) if outside else set()
         active: dict[int, dict[str, Any]] = {}
         ids = [person_id for person_id, _ in people.values()]
         for part in chunked(ids, LOOKUP_CHUNK):
@@ -177,7 +198,17 @@ class MemberImport(ImportSpec):
             person = people.get(number)
             values["person_id"] = person[0] if person else None
             values["current"] = None
+            values["request"] = False
             if person is None:
+                continue
+            if number in outside:
+                # Another subtree's person: no name check, no membership state in the answer.
+                if not values.get("transfer"):
+                    row.reject("身份证号", TRANSFER_NEEDED + "（在“转会”列填“是”）")
+                elif person[0] in pending:
+                    row.reject("转会", "该人员已有待审批的转会申请，请等待转出方审批")
+                else:
+                    values["request"] = True
                 continue
             if person[1] != values["name"]:
                 row.reject("姓名", "“姓名”与系统中该身份证号登记的姓名不一致")
@@ -214,6 +245,8 @@ class MemberImport(ImportSpec):
     def write(self, rows: list[Row], context: ImportContext) -> WriteResult:
         result = WriteResult()
         writer = context.writer
+        requests = [r for r in rows if r.values.get("request")]
+        rows = [r for r in rows if not r.values.get("request")]
         new_people = [r for r in rows if r.values["person_id"] is None]
         existing = [r for r in rows if r.values["person_id"] is not None]
         # New people are inserted with their keys, so memberships need no query to learn them.
@@ -254,6 +287,7 @@ class MemberImport(ImportSpec):
         Membership.objects.bulk_update(
             by_id.values(), ["status", "ended_on", "updated_at"], batch_size=1000
         )
+        self._request_transfers(requests, context)
 
         starting = [r.values for r in rows if not r.values["current"] or "joined_by" in r.values]
         enrolment, active = str(JoinedBy.ENROLMENT), str(MembershipStatus.ACTIVE)
@@ -268,6 +302,28 @@ class MemberImport(ImportSpec):
             dates_adapted=True,
         )
         return result
+
+    @staticmethod
+    def _request_transfers(rows: list[Row], context: ImportContext) -> None:
+        """Rows that ask for a person of another subtree: requests, nothing of the person."""
+        if not rows:
+            return
+        context.writer.flush()
+        people = Person.objects.in_bulk([r.values["person_id"] for r in rows])
+        for row in rows:
+            v = row.values
+            transfer_request = TransferRequest(
+                person=people[v["person_id"]], org=v["union"], name=v["name"],
+                mobile=v.get("mobile") or "", transfer_on=v["enrolled_on"],
+                card_number=v.get("card_number") or "",
+                # The console operator is no account row (gonghui.core.operator).
+                requested_by=context.user if isinstance(context.user, get_user_model()) else None,
+                release_org=release_side(people[v["person_id"]]),
+            )
+            transfer_request.release_path = transfer_request.release_org.path
+            transfer_request.sync_org_path()
+            transfer_request.save()
+            context.warnings.append(f"第{row.number}行：已提交转会申请，待转出方审批")
 
     @staticmethod
     def _person_tuple(

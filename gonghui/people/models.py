@@ -6,12 +6,15 @@ Later workstreams — model workers, hardship files, trainees, insurance claiman
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.records.fields import IdNumberField, PhoneField
-from gonghui.core.tenancy.models import OrgOwned
+from gonghui.core.tenancy.models import OrgOwned, ScopedQuerySet, user_scope_path
 from gonghui.people.codes import EDUCATION, ETHNICITY, POLITICAL_STATUS
 
 
@@ -51,6 +54,10 @@ class Person(OrgOwned):
     # What the cadre typed when it matched no enterprise on record: kept, never thrown away.
     employer_name = models.CharField(_("工作单位（填写）"), max_length=100, blank=True)
     is_migrant = models.BooleanField(_("农民工"), default=False)
+
+    # Parts of the ID number (digits 7–14 and the last four): audit rows show them changed,
+    # never their values (gonghui.core.audit.snapshot).
+    audit_hidden_fields = ("id_tail", "birth_date")
 
     class Meta:
         verbose_name = _("人员")
@@ -137,3 +144,81 @@ class BenefitCard(OrgOwned):
 
     def __str__(self) -> str:
         return self.number
+
+
+class TransferState(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已同意")
+    REFUSED = "refused", _("已拒绝")
+    CANCELLED = "cancelled", _("已撤回")
+
+
+class TransferRequestQuerySet(ScopedQuerySet):
+    def visible_to(self, user: Any) -> ScopedQuerySet:
+        """Both parties see a request: the receiving union (its owner) and the releasing side.
+
+        Still the one choke point, only wider: a request concerns two subtrees at once.
+        """
+        path = user_scope_path(user)
+        if path is None:
+            return self.none()
+        return self.filter(Q(org_path__prefix=path) | Q(release_path__prefix=path))
+
+
+class TransferRequest(OrgOwned):
+    """转会申请: a union asks to take over a person whose record lies outside its subtree.
+
+    Owned by the receiving union (`org`); `release_org` is where the person was when asked.
+    Until the releasing side approves, nothing of the person changes, and the requesting side
+    sees only what it typed (`name`, `mobile`), never the record on file.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("人员")
+    )
+    name = models.CharField(_("姓名（申请填写）"), max_length=50)
+    mobile = PhoneField(_("手机号（申请填写）"), blank=True)
+    release_org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("转出组织"),
+    )
+    release_path = models.CharField(
+        _("转出组织路径"), max_length=255, editable=False, db_index=True
+    )
+    transfer_on = models.DateField(_("转入日期"))
+    card_number = models.CharField(_("会员卡号"), max_length=32, blank=True)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=TransferState.choices, default=TransferState.PENDING,
+        db_index=True,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("申请人"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    reason = models.CharField(_("说明"), max_length=200, blank=True)
+
+    objects = TransferRequestQuerySet.as_manager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("转会申请")
+        verbose_name_plural = _("转会申请")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(state="pending"),
+                name="transfer_one_pending_per_person",
+                violation_error_message=_("该人员已有待审批的转会申请"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}转入{self.org.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.release_path = self.release_org.path
+        super().save(*args, **kwargs)

@@ -7,10 +7,14 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.contrib import messages
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
+from gonghui.core.audit import log as audit
+from gonghui.core.audit.models import AuditAction, AuditOutcome
 from gonghui.core.imports.declared import Field, RecordImport
 from gonghui.core.records.filters import RecordFilterSet
 from gonghui.core.records.menus import menu_group
@@ -34,13 +38,21 @@ from gonghui.people.models import BenefitCard, Membership, MembershipStatus, Per
 MEMBERS_MENU = menu_group("会员管理", order=20, icon="bi-people")
 DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
 
+# A user who sees numbers masked may look one up whole or by its last four digits — nothing in
+# between, or adding a digit at a time would rebuild the masked value (issue 12, finding 4).
+# Such lookups are audited and limited per account.
+SENSITIVE_SEARCH_LIMIT = 30
+SENSITIVE_SEARCH_WINDOW = 600  # seconds
+NOTHING = Q(pk__in=[])
 
-def person_search(prefix: str, value: str) -> Q:
+
+def person_search(prefix: str, value: str, *, reveal: bool = True) -> Q:
     """One search box for a person: name, pinyin initials, ID-number tail or phone.
 
     Each form of query goes to an indexed column: `zs` to the initials, four characters of an
     ID number to `id_tail`, a full number or phone to the exact column, a name to `name` (a
-    prefix match that the index serves: `gonghui.core.tenancy.lookups`).
+    prefix match that the index serves: `gonghui.core.tenancy.lookups`). Other lengths of
+    digits match the tails of numbers only for a user who sees them unmasked (`reveal`).
     """
     value = value.strip()
     if looks_like_initials(value):
@@ -53,6 +65,8 @@ def person_search(prefix: str, value: str) -> Q:
             return Q(**{f"{prefix}mobile": value})
         if len(value) == 4:
             return Q(**{f"{prefix}id_tail": value}) | Q(**{f"{prefix}mobile__endswith": value})
+        if not reveal:
+            return NOTHING
         return Q(**{f"{prefix}id_number__endswith": value}) | Q(
             **{f"{prefix}mobile__endswith": value}
         )
@@ -62,23 +76,62 @@ def person_search(prefix: str, value: str) -> Q:
 def person_picker_search(value: str) -> Q:
     """A picker's query: like the search box, but only what an index serves.
 
-    A number is an ID number or its last digits (`id_tail` finds the candidates, the longer
-    tail narrows them); phones are left to the list page, their column has no index.
+    A number is a whole ID number or its last four digits (`id_tail`), and nothing between:
+    a picker, like the search box of a user who sees numbers masked, must not let a number be
+    rebuilt digit by digit. Phones are left to the list page, their column has no index.
     """
     value = value.strip()
     if DIGITS.match(value):
         value = value.upper()
         if len(value) == 18:
             return Q(id_number=value)
-        if len(value) < 4:
-            return Q(pk__in=[])  # too few digits to tell anybody apart: keep typing
-        return Q(id_tail=value[-4:], id_number__endswith=value)
-    return person_search("", value)
+        if len(value) == 4:
+            return Q(id_tail=value)
+        return Q(pk__in=[])
+    return person_search("", value, reveal=False)
+
+
+def _search(filterset: Any, qs: Any, prefix: str, value: str) -> Any:
+    if not value.strip():
+        return qs
+    request = getattr(filterset, "request", None)
+    user = getattr(request, "user", None)
+    reveal = bool(user is not None and user.has_perm("accounts.view_sensitive"))
+    if not reveal and DIGITS.match(value.strip()) and not _allow_sensitive_search(request, user):
+        return qs.none()
+    return qs.filter(person_search(prefix, value, reveal=reveal))
+
+
+def _allow_sensitive_search(request: Any, user: Any) -> bool:
+    """Count, audit and limit a masked user's search by number. The audit row holds no digit."""
+    # The account's id and creation time: an id alone would carry a count over to a new
+    # account given a reused id (a restored database, a test run).
+    joined = getattr(user, "date_joined", None)
+    stamp = joined.timestamp() if joined else ""
+    key = f"gonghui:sensitive-search:{getattr(user, 'pk', None)}:{stamp}"
+    cache.add(key, 0, SENSITIVE_SEARCH_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, SENSITIVE_SEARCH_WINDOW)
+        count = 1
+    allowed = count <= SENSITIVE_SEARCH_LIMIT
+    audit.record(
+        AuditAction.SENSITIVE_SEARCH,
+        request=request,
+        user=user,
+        object_type="people.person",
+        changes={"count": count, "limit": SENSITIVE_SEARCH_LIMIT},
+        outcome=AuditOutcome.SUCCESS if allowed else AuditOutcome.FAILURE,
+    )
+    if not allowed and request is not None and hasattr(request, "_messages"):
+        messages.warning(request, "按身份证号或手机号查询过于频繁，请稍后再试", fail_silently=True)
+    return allowed
 
 
 class PersonFilterSet(RecordFilterSet):
     def search(self, qs: Any, name: str, value: str) -> Any:
-        return qs.filter(person_search("", value)) if value.strip() else qs
+        return _search(self, qs, "", value)
 
 
 class MemberFilterSet(RecordFilterSet):
@@ -92,7 +145,7 @@ class MemberFilterSet(RecordFilterSet):
         return active_on(qs, value) if value else qs
 
     def search(self, qs: Any, name: str, value: str) -> Any:
-        return qs.filter(person_search("person__", value)) if value.strip() else qs
+        return _search(self, qs, "person__", value)
 
 
 # What a cadre reads about the person on a member's page (the derived search helpers are not).

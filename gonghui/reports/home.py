@@ -112,6 +112,7 @@ def latest_activity(user: Any) -> date | None:
     One query: the latest date of each record type, as scalar subqueries beside the user's own
     organisation row.
     """
+    from gonghui.core.text.dates import MAX_DATE, MIN_DATE
     from gonghui.orgs.models import Organization
 
     org_id = getattr(user, "org_id", None)
@@ -121,7 +122,9 @@ def latest_activity(user: Any) -> date | None:
     subqueries = {
         f"latest_{index}": Subquery(
             record.base_queryset(user)
-            .filter(**{f"{record.activity_date}__isnull": False})
+            # Within the date rule: a row stored before the rule (9999-12-31) would otherwise
+            # make the picker's period one that cannot exist, and the home page a 500.
+            .filter(**{f"{record.activity_date}__range": (MIN_DATE, MAX_DATE)})
             .order_by(f"-{record.activity_date}")
             .values(record.activity_date)[:1]
         )

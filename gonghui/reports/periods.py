@@ -14,7 +14,8 @@ from datetime import date, timedelta
 
 from gonghui.reports.numbers import period_zh
 
-_YEAR = r"(?P<year>(?:19|20)\d\d)"
+# The years of the date rule (gonghui.core.text.dates: 1900–2100): every stored date has one.
+_YEAR = r"(?P<year>(?:19|20)\d\d|2100)"
 _FORMS = (
     (re.compile(rf"^{_YEAR}$"), "year"),
     (re.compile(rf"^{_YEAR}\s*[Hh](?P<half>[12])$"), "half"),

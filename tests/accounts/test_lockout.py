@@ -169,3 +169,74 @@ def test_client_login_works_in_tests_with_a_request(
     request.META["REMOTE_ADDR"] = "127.0.0.1"
     assert client.login(request=request, username="town_a_cadre", password=PASSWORD)
     assert client.get("/").status_code == 200
+
+
+# Issue 12, finding 3: behind the documented nginx every request comes from 127.0.0.1.
+PROXY = "127.0.0.1"
+
+
+def post_via_proxy(username: str, password: str, forwarded_for: str) -> Any:
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for).post(
+        "/login/", {"username": username, "password": password}
+    )
+
+
+def spray_from_one_client(forwarded_for: str) -> None:
+    limit = settings.GONGHUI_LOGIN_ADDRESS_FAILURE_LIMIT
+    for i in range(limit // 2):
+        for _ in range(2):
+            post_via_proxy(f"victim{i}", "Wrong-Pass-0000", forwarded_for)
+
+
+def test_behind_a_trusted_proxy_one_client_cannot_lock_out_everyone(
+    make_persona: Callable[[str], User], settings: Any
+) -> None:
+    settings.GONGHUI_TRUSTED_PROXIES = ["127.0.0.1"]
+    make_persona("town_a_cadre")
+    spray_from_one_client("203.0.113.7")
+    # The sprayer is refused ...
+    assert post_via_proxy("town_a_cadre", PASSWORD, "203.0.113.7").status_code == 429
+    # ... and a colleague behind the same proxy still logs in.
+    assert logged_in(post_via_proxy("town_a_cadre", PASSWORD, "198.51.100.9"))
+    # The audit log names the client, not the proxy.
+    failed = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED)
+    assert set(failed.values_list("address", flat=True)) == {"203.0.113.7"}
+
+
+def test_the_right_most_untrusted_hop_is_the_client(
+    make_persona: Callable[[str], User], settings: Any
+) -> None:
+    """A client that writes its own X-Forwarded-For cannot pick the address it is counted as."""
+    settings.GONGHUI_TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]
+    make_persona("town_a_cadre")
+    # nginx appends the real peer (203.0.113.7); an inner proxy (10.0.0.5) appends nginx's.
+    for forged in ("1.1.1.1", "2.2.2.2", "3.3.3.3", "not-an-address"):
+        post_via_proxy("town_a_cadre", "Wrong-Pass-0000", f"{forged}, 203.0.113.7, 10.0.0.5")
+    addresses = set(
+        AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).values_list(
+            "address", flat=True
+        )
+    )
+    assert addresses == {"203.0.113.7"}
+
+
+def test_without_trusted_proxies_the_header_is_ignored(
+    make_persona: Callable[[str], User], settings: Any
+) -> None:
+    """The direct deployment: X-Forwarded-For is whatever the client wrote, never trusted."""
+    settings.GONGHUI_TRUSTED_PROXIES = []
+    make_persona("town_a_cadre")
+    post_login_headers = Client(REMOTE_ADDR=ADDRESS, HTTP_X_FORWARDED_FOR="198.51.100.1")
+    post_login_headers.post("/login/", {"username": "x", "password": "Wrong-Pass-0000"})
+    entry = AuditEntry.objects.get(action=AuditAction.LOGIN_FAILED)
+    assert entry.address == ADDRESS
+    # and a request from an untrusted address that names a trusted-looking hop gains nothing
+    settings.GONGHUI_TRUSTED_PROXIES = ["127.0.0.1"]
+    Client(REMOTE_ADDR=ADDRESS, HTTP_X_FORWARDED_FOR="127.0.0.1").post(
+        "/login/", {"username": "y", "password": "Wrong-Pass-0000"}
+    )
+    assert set(
+        AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).values_list(
+            "address", flat=True
+        )
+    ) == {ADDRESS}

@@ -386,3 +386,61 @@ def test_an_export_writes_a_row_with_its_filter_and_row_count(federation, make_p
     b"".join(response.streaming_content)
     [entry] = new_entries(start)
     assert entry.changes == {"filter": {}, "rows": 2}
+
+
+def test_an_export_filter_never_holds_the_numbers_searched_for(federation, login):
+    """Issue 12, finding 5: the export's filter was copied raw, ID numbers included."""
+    client = login("town_a_cadre")
+    number = federation.person_a.id_number
+    start = last_pk()
+    for q in (number, number[:10], number[-4:], federation.person_a.mobile or "13812345678"):
+        response = client.get(reverse("members-export"), {"q": q, "smuggled": number})
+        b"".join(response.streaming_content)
+    # Each number search also writes its own sensitive_search row (finding 4), without digits.
+    entries = [e for e in new_entries(start) if e.action == AuditAction.EXPORT]
+    assert len(entries) == 4
+    for entry in entries:
+        assert set(entry.changes["filter"]) == {"q"}, "unknown parameters are not copied"
+        assert not re.search(r"\d", json.dumps(entry.changes["filter"])), entry.changes
+        text = row_text(entry)
+        assert number[-4:] not in text and number[:10] not in text
+
+
+def test_every_audit_payload_masks_long_digit_runs(federation):
+    from gonghui.core.audit import log as audit
+
+    entry = audit.record(
+        AuditAction.IMPORT,
+        object_type="members",
+        changes={"file": "会员370285198501011234名单13812345678.xlsx", "n": [{"x": "1234567"}]},
+    )
+    text = json.dumps(entry.changes, ensure_ascii=False)
+    assert "370285198501011234" not in text and "13812345678" not in text
+    assert "1234567" not in text
+    assert "370285**********34" in text and "138****5678" in text
+
+
+def test_a_person_row_holds_neither_birth_date_nor_id_tail(federation, login):
+    """A created person's row copied `id_tail` and `birth_date`: most of the ID number."""
+    from gonghui.people.models import Person
+
+    client = login("town_a_cadre")
+    start = last_pk()
+    number = "370285198501016372"
+    data = {"name": "新人", "id_number": number, "mobile": "", "org": federation.union_a1.pk}
+    response = client.post(reverse("people-create"), data)
+    assert response.status_code == 302, response.content.decode()[:800]
+    person = Person.objects.get(id_number=number)
+    [entry] = new_entries(start)
+    assert entry.action == AuditAction.CREATE
+    text = row_text(entry)
+    assert "6372" not in text and "1985-01-01" not in text and "19850101" not in text
+    for field in ("id_tail", "birth_date", "id_number"):
+        assert entry.changes[field]["after"] == audit_hidden(), "changed, value hidden"
+    assert person.birth_date.isoformat() == "1985-01-01"
+
+
+def audit_hidden() -> str:
+    from gonghui.core.audit.log import HIDDEN
+
+    return HIDDEN

@@ -183,8 +183,8 @@ def test_format_date_zh(d: date, text: str) -> None:
 
 
 def test_format_and_parse_round_trip() -> None:
-    day = date(1899, 12, 25)
-    while day.year < 2101:
+    day = date(1900, 1, 1)  # the date rule's range (issue 12, finding 6)
+    while day <= date(2100, 12, 31):
         assert parse_date(format_date_zh(day)) == day
         assert parse_date(day.isoformat()) == day
         day += timedelta(days=13)

@@ -259,3 +259,15 @@ def test_users_without_records_export_nothing(federation, login, persona):
         assert "哨兵" not in repr(rows)
     else:
         assert response.status_code in (403, 404)
+
+
+def test_the_title_cell_is_neutralised_too(federation, login):
+    """Issue 12, finding 9: an organisation's name lands in A1 of the title row."""
+    town = federation.town_a
+    town.name = '=HYPERLINK("http://x","点我")'
+    town.save(update_fields=["name"])
+    _response, rows = download(login("town_a_cadre"), "enterprises")
+    assert rows[0][0].startswith("'=HYPERLINK(")
+    for row in rows:
+        for cell in row:
+            assert not (isinstance(cell, str) and cell.startswith(("=", "+", "-", "@")))

@@ -135,3 +135,86 @@ def test_the_chair_may_import_members_but_not_organisations(federation, login):
     assert client.get(reverse("members-import")).status_code == 200
     assert client.get(reverse("orgs-import")).status_code == 403
     assert Path(reverse("orgs-import-template")).name == "template"
+
+
+# --- issue 12, finding 2: the reader runs in a child process (security.md row 28) ------------
+
+
+def _needs_a_shared_database() -> None:
+    from gonghui.core.imports.tasks import in_child_process
+
+    if not in_child_process():
+        pytest.skip("the SQLite lane's in-memory database cannot be shared with a child process")
+
+
+def test_a_reader_crash_leaves_the_worker_serving_the_next_job(
+    federation, login, settings, tmp_path, monkeypatch
+):
+    """The reader aborts the process (as calamine does when an allocation fails): the job is
+    marked failed in Chinese, and the same worker goes on to import the next file."""
+    _needs_a_shared_database()
+    import os
+
+    from gonghui.core.imports import uploads
+    from gonghui.core.imports.models import ImportJob, ImportStatus
+    from gonghui.core.imports.tasks import DIED_MESSAGE
+
+    settings.IMPORT_DIR = tmp_path
+    real_open_sheet = uploads.open_sheet
+
+    def crashing_open_sheet(path, kind):  # type: ignore[no-untyped-def]
+        if "crash" in ImportJob.objects.get(path=str(path)).filename:
+            os.abort()
+        return real_open_sheet(path, kind)
+
+    monkeypatch.setattr(uploads, "open_sheet", crashing_open_sheet)
+    client = login("town_a_cadre")
+    upload(client, "crash.xlsx", workbook([["张三", good_id(1), "A-1", "2020-01-01"]]))
+    upload(client, "next.xlsx", workbook([["李四", good_id(2), "A-1", "2020-01-01"]]))
+    run_worker()  # in this very process: had the abort reached it, the test would be gone
+    crashed = ImportJob.objects.get(filename="crash.xlsx")
+    following = ImportJob.objects.get(filename="next.xlsx")
+    assert crashed.status == ImportStatus.FAILED and crashed.message == DIED_MESSAGE
+    assert following.status == ImportStatus.DONE and following.created == 1
+
+
+def test_the_memory_limit_ends_the_child_not_the_worker(
+    federation, login, settings, tmp_path, monkeypatch
+):
+    _needs_a_shared_database()
+    from gonghui.core.imports import uploads
+    from gonghui.core.imports.models import ImportJob, ImportStatus
+
+    settings.IMPORT_DIR = tmp_path
+    settings.GONGHUI_IMPORT_MEMORY_MB = 1024
+
+    def greedy_open_sheet(path, kind):  # type: ignore[no-untyped-def]
+        hoard = bytearray(4 * 1024**3)  # what a far-cell sheet makes the reader ask for
+        return 0, iter([hoard])
+
+    monkeypatch.setattr(uploads, "open_sheet", greedy_open_sheet)
+    upload(login("town_a_cadre"), "big.xlsx", workbook([["张三", good_id(1), "A-1", "2020-01-01"]]))
+    run_worker()
+    job = ImportJob.objects.get(filename="big.xlsx")
+    assert job.status == ImportStatus.FAILED
+    assert job.message and not job.message.isascii()
+
+
+def test_serve_starts_a_dead_worker_again(tmp_path) -> None:
+    import sys
+    import time
+
+    from gonghui.core.management.commands.serve import WorkerKeeper
+
+    marker = tmp_path / "starts"
+    script = f"open({str(marker)!r}, 'a').write('x')"
+    keeper = WorkerKeeper([sys.executable, "-c", script], interval=0.1)
+    keeper.start()
+    try:
+        deadline = time.monotonic() + 20
+        while keeper.restarts < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        keeper.stop()
+    assert keeper.restarts >= 2
+    assert len(marker.read_text()) >= 2  # the first run and at least one restart ran

@@ -147,13 +147,19 @@ PAGES: dict[str, frozenset[str]] = {
     "account-create": frozenset(),
     "account-edit": frozenset({"pk"}),
     "account-reset-password": frozenset({"pk"}),
+    "account-revoke-token": frozenset({"pk"}),
     # 工作回顾: the compiled review (?org=CODE&period=…), its downloads, a saved review.
     "review-index": frozenset(),
     "review-export": frozenset(),
     "review-detail": frozenset({"pk"}),
+    # 转会申请 (issue 12, finding 1): the requests of both sides, and a decision (POST only).
+    "transfer-list": frozenset(),
+    "transfer-decide": frozenset({"pk"}),
 }
-ACCOUNT_ACTIONS = {"account-deactivate", "account-unlock", "account-reset-otp",
-                   "account-reset-password"}
+ACCOUNT_ACTIONS = {
+    "account-deactivate", "account-unlock", "account-reset-otp", "account-revoke-token",
+    "account-reset-password",
+}
 REVIEW_FORMATS = ("docx", "xlsx", "json")
 
 
@@ -321,6 +327,8 @@ def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
         return [(fed.import_job_a if branch == "a" else fed.import_job_b).user]
     if endpoint.name == "review-detail":
         return [saved_review(fed, branch)]
+    if endpoint.name == "transfer-decide":
+        return [transfer_request(fed, branch)]
     raise AssertionError(f"the matrix has no target object for {endpoint.name}")
 
 
@@ -337,6 +345,21 @@ def saved_review(fed: Federation, branch: str) -> Review:
         },
     )
     return review
+
+
+def transfer_request(fed: Federation, branch: str) -> Any:
+    """A pending transfer request inside the branch (both sides in it), made on first use; it
+    names the branch's sentinel person."""
+    from gonghui.people.models import TransferRequest
+
+    union = fed.union_a1 if branch == "a" else fed.union_b1
+    person = fed.person_a if branch == "a" else fed.person_b
+    item, _created = TransferRequest.objects.get_or_create(
+        person=person,
+        defaults={"org": union, "release_org": union, "name": person.name,
+                  "transfer_on": "2024-05-01"},
+    )
+    return item
 
 
 # --- what each persona may do, written down independently of the code under test -------------
@@ -449,6 +472,11 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
         if not sees(fed, persona, obj):
             return {404}
         return {200} if has_perm(persona, "reports.view_review") else {403}
+    if endpoint.name == "transfer-list":
+        return {200} if has_perm(persona, "people.view_membership") else {403}
+    if endpoint.name == "transfer-decide":
+        # A decision is a POST; GET decides nothing. Scope first, as for every pk URL.
+        return {405} if sees(fed, persona, obj) else {404}
     if endpoint.name in {"review-index", "review-export"}:
         if not has_perm(persona, "reports.view_review") or org_of(fed, persona) is None:
             return {403}

@@ -383,3 +383,65 @@ class _UnpaddedSheet:
 def test_rows_keep_excel_numbering_with_a_calamine_that_does_not_pad() -> None:
     rows = list(uploads._sheet_rows(_UnpaddedSheet(), 2, 0))  # type: ignore[arg-type]
     assert rows == [[], [], ["姓名"], ["张三"]]
+
+
+# --- issue 12, finding 2: sparse, far-cell and lying-dimension sheets (security.md row 28) ---
+
+
+def _sheet_xml(dimension: str | None, cells: list[str], *, no_refs: int = 0) -> bytes:
+    """A worksheet part with the given cells (A1 references), optionally a <dimension>, and
+    optionally one row of `no_refs` cells that carry no reference at all."""
+    rows: dict[int, list[str]] = {}
+    for ref in cells:
+        number = int("".join(ch for ch in ref if ch.isdigit()))
+        rows.setdefault(number, []).append(f'<c r="{ref}" t="inlineStr"><is><t>x</t></is></c>')
+    body = "".join(f'<row r="{n}">{"".join(c)}</row>' for n, c in sorted(rows.items()))
+    if no_refs:
+        body += '<row r="1048576">' + "<c><v>1</v></c>" * no_refs + "</row>"
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{dim}<sheetData>{body}</sheetData></worksheet>"
+    ).encode()
+
+
+def _crafted(sample: Path, target: Path, xml: bytes) -> Path:
+    return rewrite_zip(sample, target, {"xl/worksheets/sheet1.xml": xml})
+
+
+def test_far_cell_workbook_refused_before_reading(sample: Path, tmp_path: Path) -> None:
+    """The probe's 1.7 KB file: cells A1 and XFD1048576 (the reader would allocate ~550 GB)."""
+    xml = _sheet_xml("A1:XFD1048576", ["A1", "XFD1048576"])
+    path = _crafted(sample, tmp_path / "far.xlsx", xml)
+    assert path.stat().st_size < 8192
+    assert "数据区域异常" in rejected(path)
+
+
+def test_sparse_rows_far_apart_refused(sample: Path, tmp_path: Path) -> None:
+    xml = _sheet_xml("A1:Z1048576", ["A1", "Z1048576"])
+    assert "数据区域异常" in rejected(_crafted(sample, tmp_path / "sparse.xlsx", xml))
+
+
+def test_lying_dimension_refused_though_the_cells_are_few(sample: Path, tmp_path: Path) -> None:
+    xml = _sheet_xml("A1:XFD1048576", ["A1", "B2"])
+    assert "数据区域异常" in rejected(_crafted(sample, tmp_path / "lying.xlsx", xml))
+
+
+def test_a_modest_dimension_does_not_hide_far_cells(sample: Path, tmp_path: Path) -> None:
+    xml = _sheet_xml("A1:B2", ["A1", "XFD1048576"])
+    assert "数据区域异常" in rejected(_crafted(sample, tmp_path / "hiding.xlsx", xml))
+
+
+def test_cells_without_references_are_measured_too(sample: Path, tmp_path: Path) -> None:
+    """A row at the bottom with 2,000 unreferenced cells reaches column 2,000 there."""
+    xml = _sheet_xml(None, ["A1"], no_refs=2000)
+    assert "数据区域异常" in rejected(_crafted(sample, tmp_path / "norefs.xlsx", xml))
+
+
+def test_an_ordinary_sheet_with_a_true_dimension_is_read(sample: Path, tmp_path: Path) -> None:
+    cells = [f"{col}{row}" for row in range(1, 201) for col in "ABCDEFGHIJKL"]
+    path = _crafted(sample, tmp_path / "fine.xlsx", _sheet_xml("A1:L200", cells))
+    assert check_upload(path, filename="fine.xlsx") == "xlsx"
+    _total, rows = open_sheet(path, "xlsx")
+    assert sum(1 for _ in rows) == 200

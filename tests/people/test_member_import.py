@@ -34,6 +34,7 @@ from gonghui.core.imports.spec import (
     WriteResult,
 )
 from gonghui.core.text.identifiers import id_check_char, make_id_number
+from gonghui.people import actions
 from gonghui.people.imports import MemberImport
 from gonghui.people.models import JoinedBy, Membership, MembershipStatus, Person
 
@@ -887,3 +888,46 @@ def test_formula_name_is_not_a_name(federation, cadre, tmp_path):
     [row] = rejected(result)
     assert row["姓名"] == "'" + formula
     assert row[ERROR_COLUMN].startswith("“姓名”")
+
+
+# --- issue 12, finding 1: another town's person is requested, never taken -------------------
+
+
+def test_a_row_for_another_towns_member_becomes_a_request(federation, cadre, tmp_path):
+    from gonghui.people.models import TransferRequest, TransferState
+
+    other = federation.person_b
+    before = (other.mobile, other.org_id, list(Membership.objects.filter(person=other)
+                                              .values_list("org_id", "status")))
+    path = write_book(tmp_path / "m.xlsx", [
+        member(1, {"姓名": other.name, "身份证号": other.id_number, "手机号": "13600009999",
+                   "所属工会编码": "A-2", "入会日期": "2024-06-01", "转会": "是"}),
+    ])
+    result = import_as(cadre, path)
+    assert result.rejected == 0
+    other.refresh_from_db()
+    assert (other.mobile, other.org_id, list(Membership.objects.filter(person=other)
+                                             .values_list("org_id", "status"))) == before
+    [request] = TransferRequest.objects.all()
+    assert request.state == TransferState.PENDING and request.mobile == "13600009999"
+    assert request.release_org == federation.union_b1
+    assert any("已提交转会申请" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("name_matches", [True, False])
+def test_without_the_flag_another_towns_number_reveals_nothing(
+    federation, cadre, tmp_path, name_matches
+):
+    from gonghui.people.actions import TRANSFER_NEEDED
+
+    other = federation.person_b
+    actions.leave(person=other, on=datetime.date(2023, 1, 1))  # no active membership either
+    before = (other.org_id, other.mobile)
+    path = write_book(tmp_path / "m.xlsx", [
+        member(1, {"姓名": other.name if name_matches else "冒名者", "身份证号": other.id_number,
+                   "所属工会编码": "A-2", "手机号": "13600009999"}),
+    ])
+    result = import_as(cadre, path)
+    assert only_reason(result).startswith(TRANSFER_NEEDED)
+    other.refresh_from_db()
+    assert (other.org_id, other.mobile) == before

@@ -285,3 +285,55 @@ def test_creating_with_a_bad_id_shows_the_rule(federation, login):
     assert response.status_code == 400
     assert f"身份证号校验码错误，应为{good[17]}" in response.content.decode()
     assert not Person.objects.filter(id_number__startswith=good[:17]).exists()
+
+
+# --- issue 12, finding 4: masked numbers cannot be rebuilt by searching or sorting ------------
+
+
+def test_a_masked_user_matches_only_whole_numbers_or_the_last_four(federation, roll, login):
+    client = login("town_a_cadre")
+    person = roll["张三"].person
+    number, mobile = person.id_number, person.mobile
+    assert member_names(client, q=number) == {"张三"}
+    assert member_names(client, q=mobile) == {"张三"}
+    assert "张三" in member_names(client, q=number[-4:])
+    # Every other length would let digits be added one at a time: nothing matches.
+    for length in (3, 5, 6, 8, 10, 12, 17):
+        assert member_names(client, q=number[-length:]) == set(), length
+    for length in (3, 5, 6, 7, 8, 10):
+        assert member_names(client, q=mobile[-length:]) == set(), length
+
+
+def test_a_user_who_sees_numbers_still_searches_by_any_tail(federation, roll, login):
+    client = login("city_admin")
+    number = roll["张三"].person.id_number
+    assert "张三" in member_names(client, q=number[-6:])
+
+
+def test_a_masked_column_cannot_be_sorted_by_a_masked_user(federation, roll, login):
+    client = login("town_a_cadre")
+    for column in ("person__id_number", "-person__id_number", "person__mobile"):
+        response = client.get(reverse("members-list"), {"sort": column})
+        assert response.status_code == 200
+        assert response.context["sort"] == "", column
+    assert login("city_admin").get(
+        reverse("members-list"), {"sort": "person__mobile"}).context["sort"] == "person__mobile"
+
+
+def test_number_searches_are_audited_and_limited(federation, roll, login, settings):
+    from gonghui.people import records
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "sensitive-search-test"}}
+    client = login("town_a_cadre")
+    number = roll["张三"].person.id_number
+    for _ in range(records.SENSITIVE_SEARCH_LIMIT):
+        assert "张三" in member_names(client, q=number[-4:])
+    # past the limit the number finds nothing for a while
+    assert member_names(client, q=number) == set()
+    # names still work
+    assert "张三" in member_names(client, q="张三")
+    rows = AuditEntry.objects.filter(action=AuditAction.SENSITIVE_SEARCH)
+    assert rows.count() == records.SENSITIVE_SEARCH_LIMIT + 1
+    assert rows.filter(outcome="failure").count() == 1
+    assert not any(number[-4:] in str(r.changes) for r in rows)

@@ -6,9 +6,13 @@ import datetime
 import decimal
 import hashlib
 import hmac
+import ipaddress
+import re
 import secrets
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, user_logged_in, user_logged_out, user_login_failed
 from django.db import models
 from django.dispatch import receiver
@@ -40,12 +44,99 @@ def _public(value: Any) -> Any:
     return value
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _trusted_networks(spec: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
+
+
+def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
 def client_address(request: HttpRequest | None) -> str | None:
+    """The client's address, for the audit log and the per-address login throttle.
+
+    `REMOTE_ADDR` unless it is one of `GONGHUI_TRUSTED_PROXIES`: behind the documented nginx
+    every request comes from 127.0.0.1, and one shared address would let twenty mistyped
+    passwords lock out the whole platform. Then `X-Forwarded-For` is read from the right, each
+    trusted proxy's hop skipped, and the right-most address no trusted proxy vouches for is the
+    client: everything left of it was written by the client and may be forged.
+    """
     if request is None:
         return None
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a proxy is configured to set
-    # it, and an audit trail must not be forgeable by the audited.
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = _trusted_networks(tuple(getattr(settings, "GONGHUI_TRUSTED_PROXIES", ())))
+    if remote is None or not networks or not _is_trusted(remote, networks):
+        return remote
+    hops = [
+        h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()
+    ]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            # A malformed hop cannot be the client nor be skipped: stop at the proxy itself.
+            return remote
+        if not _is_trusted(hop, networks):
+            return hop
+        remote = hop
+    return remote
+
+
+# A run of seven or more digits (an ID number, a mobile, a landline, or a long enough piece of
+# one) in any text an audit row would store: a search box, a file name, a filter.
+_DIGIT_RUN = re.compile(r"\d{7,}[\dXx]?")
+# Query parameters that carry free text a user typed (a person's number, often).
+FREE_TEXT_PARAMETERS = {"q"}
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    from gonghui.core.text.identifiers import mask_id_number, mask_phone
+
+    run = match.group(0)
+    if len(run) in (15, 18):
+        return mask_id_number(run)
+    if len(run) == 11:
+        return mask_phone(run)
+    return "*" * len(run)
+
+
+def scrub(value: Any) -> Any:
+    """The value with every long run of digits masked, through dicts and lists.
+
+    Every audit payload passes here (security.md row 14), whatever wrote it: field diffs
+    already hide sensitive fields, and this catches what arrives as free text.
+    """
+    if isinstance(value, str):
+        return _DIGIT_RUN.sub(_mask_run, value)
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+def filter_payload(params: Any, allowed: Any) -> dict[str, str]:
+    """What a list filter asked for, fit for an audit row.
+
+    Only the parameters the filter set knows (`allowed`) are kept, so nothing a client appends
+    to the URL is copied; in free text every digit is masked, since four digits of a search
+    are already the tail of someone's ID number or phone.
+    """
+    kept: dict[str, str] = {}
+    for key, value in params.items():
+        if key not in allowed:
+            continue
+        text = str(value)[:200]
+        kept[key] = re.sub(r"\d", "*", text) if key in FREE_TEXT_PARAMETERS else text
+    return kept
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
@@ -55,10 +146,12 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     pass snapshots through `diff` before storing them.
     """
     data: dict[str, Any] = {}
+    # Fields derived from a sensitive one (a person's birth date and ID tail) reveal part of it.
+    derived = set(getattr(obj, "audit_hidden_fields", ()))
     for f in obj._meta.concrete_fields:
         if f.name in SECRET_FIELDS:
             continue
-        if getattr(f, "sensitive", None):
+        if getattr(f, "sensitive", None) or f.name in derived:
             data[f.name] = _hidden(f.value_from_object(obj))
             continue
         value = f.value_from_object(obj)
@@ -104,7 +197,7 @@ def record(
         object_type=object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         outcome=outcome,
-        changes=changes or {},
+        changes=scrub(changes or {}),
     )
 
 

@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     RECOVERY_CODE_USED = "recovery_code", _("使用恢复码")
     UNLOCK = "unlock", _("解除锁定")
     AUDIT_PRUNE = "audit_prune", _("清理过期审计日志")
+    SENSITIVE_SEARCH = "sensitive_search", _("按证件号码或手机号查询")
 
 
 class AuditOutcome(models.TextChoices):

@@ -61,6 +61,20 @@ XML_SUFFIXES = (".xml", ".rels", ".vml")
 # A spreadsheet part never declares a DTD; one that does is an entity bomb or an XXE attempt.
 DTD_MARKERS = ("<!DOCTYPE", "<!ENTITY")
 
+# A worksheet's used range, as calamine will allocate it (a dense grid of every cell between the
+# first and the last): refused before reading when it is wider than any roll, or far larger
+# than the cells actually present (a sparse or far-cell sheet: A1 and XFD1048576 in 1.7 KB
+# would make the reader allocate some 550 GB). Both the sheet's declared <dimension> and the
+# cells present are measured; neither is trusted alone.
+MAX_SHEET_COLUMNS = 1024
+MAX_SHEET_ROWS = 1_048_576  # Excel's own limit
+RANGE_CELLS_FLOOR = 4_000_000  # any range up to this is allowed however sparse (~130 MB)
+RANGE_SPARSITY = 8  # beyond the floor, the range may hold at most 8 × the cells present
+MESSAGE_RANGE = (
+    "工作表的数据区域异常（含有远离其他数据的单元格或声明的区域过大），已拒绝导入；"
+    "请把数据复制到新建的工作表后再导入"
+)
+
 MESSAGE_ENCRYPTED = "文件已加密，请取消密码后再导入"
 MESSAGE_BAD_XLSX = "文件内容不是有效的Excel文件（.xlsx）"
 MESSAGE_BAD_XLS = "文件内容不是有效的Excel文件（.xls）"
@@ -247,6 +261,7 @@ def _inflate_and_scan(handle: BinaryIO, info: zipfile.ZipInfo) -> None:
     handle.seek(info.header_offset + local.size + fields[9] + fields[10])
 
     scanner = _DtdScanner() if info.filename.lower().endswith(XML_SUFFIXES) else None
+    extent = _RangeScanner() if _is_worksheet(info.filename) else None
     inflater = (
         zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
     )
@@ -260,6 +275,8 @@ def _inflate_and_scan(handle: BinaryIO, info: zipfile.ZipInfo) -> None:
             raise ImportRejected(f"{MESSAGE_UNSAFE_XLSX}：{info.filename} 的实际大小与声明不符")
         if scanner is not None:
             scanner.feed(data)
+        if extent is not None:
+            extent.feed(data)
 
     try:
         while remaining > 0:
@@ -280,6 +297,130 @@ def _inflate_and_scan(handle: BinaryIO, info: zipfile.ZipInfo) -> None:
         raise ImportRejected(f"{MESSAGE_BAD_XLSX}：压缩包已损坏（{info.filename}）") from exc
     if produced != info.file_size or (inflater is not None and not inflater.eof):
         raise ImportRejected(f"{MESSAGE_BAD_XLSX}：压缩包已损坏（{info.filename}）")
+    if extent is not None:
+        extent.finish()
+
+
+def _is_worksheet(name: str) -> bool:
+    name = name.lower()
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+
+
+_COLUMN_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+# Every r="…" attribute: a cell's reference (letters and digits) or a row's number (digits).
+_R_ATTRIBUTE = re.compile(rb"\sr=\"([A-Za-z]{0,3})(\d{0,7})\"")
+# The cell extent is measured in full for the first 8 MB of a part (some 60 ms a megabyte on
+# one core: a 150,000-cell roll costs under half a second); past that only the declared
+# dimension is checked. A crafted part larger than this is the gap that parsing in a child
+# process with a memory limit is meant to close (docs/security.md, issue 12 finding 2).
+RANGE_SCAN_BYTES = 8 * 1024 * 1024
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _cell_ref(ref: str) -> tuple[int, int] | None:
+    """(row, column), 1-based, of an A1 reference; None if it is not one."""
+    found = _COLUMN_REF.match(ref.strip())
+    if found is None:
+        return None
+    return int(found.group(2)), _column_number(found.group(1))
+
+
+class _RangeScanner:
+    """Measures a worksheet part as it is inflated: its declared <dimension> and the extent of
+    the rows and cells it really holds, then refuses a range the reader must not be asked to
+    allocate. Cells or rows without a reference follow the previous one when read, so each one
+    widens the measured extent by one (a bound, never an underestimate)."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.decoder: Any = None
+        self.dimension: tuple[tuple[int, int], tuple[int, int]] | None = None
+        self.before_data = True  # <dimension> precedes <sheetData> in a worksheet
+        self.scanned = 0
+        self.cells = 0
+        self.unreferenced_cells = 0
+        self.unreferenced_rows = 0
+        self.rows: set[bytes] = set()
+        self.columns: set[bytes] = set()
+
+    def feed(self, data: bytes) -> None:
+        if self.decoder is None:
+            # Sheet XML may come as UTF-16; measure it as UTF-8 all the same.
+            encoding = "utf-8"
+            if data.startswith((codecs.BOM_UTF16_LE, b"<\x00")):
+                encoding = "utf-16-le"
+            elif data.startswith((codecs.BOM_UTF16_BE, b"\x00<")):
+                encoding = "utf-16-be"
+            self.decoder = (
+                codecs.getincrementaldecoder(encoding)("replace") if encoding != "utf-8" else False
+            )
+        if self.decoder:
+            data = self.decoder.decode(data).encode("utf-8")
+        if self.scanned > RANGE_SCAN_BYTES and not self.before_data:
+            return
+        buffer = self.buffer + data
+        # Only whole tags are read; the rest waits for the next chunk.
+        cut = buffer.rfind(b"<")
+        if cut < 0:
+            cut = len(buffer)
+        self._scan(buffer[:cut])
+        self.buffer = buffer[cut:]
+        if len(self.buffer) > 1024 * 1024:  # one tag that never closes: no sheet has that
+            raise ImportRejected(MESSAGE_RANGE)
+
+    def _scan(self, text: bytes) -> None:
+        self.scanned += len(text)
+        if self.before_data:
+            found = _DIMENSION.search(text)
+            if found is not None and self.dimension is None:
+                ref = found.group("ref").decode("ascii", "replace")
+                parts = [_cell_ref(p) for p in ref.split(":")]
+                first, last = parts[0], parts[-1]
+                if first is None or last is None or len(parts) > 2:
+                    raise ImportRejected(MESSAGE_RANGE)
+                self.dimension = (first, last)
+            self.before_data = b"sheetData" not in text
+        cells = text.count(b"<c ") + text.count(b"<c>") + text.count(b"<c/>")
+        rows = text.count(b"<row ") + text.count(b"<row>")
+        referenced_cells = referenced_rows = 0
+        for letters, digits in _R_ATTRIBUTE.findall(text):
+            if digits:
+                self.rows.add(digits)
+            if letters:
+                self.columns.add(letters.upper())
+                referenced_cells += 1
+            else:
+                referenced_rows += 1
+        self.cells += cells
+        self.unreferenced_cells += max(cells - referenced_cells, 0)
+        self.unreferenced_rows += max(rows - referenced_rows, 0)
+
+    def finish(self) -> None:
+        self._scan(self.buffer)
+        self.buffer = b""
+        allowed = max(RANGE_CELLS_FLOOR, RANGE_SPARSITY * self.cells)
+        ranges = []
+        if self.dimension is not None:
+            ranges.append(self.dimension)
+        if self.scanned <= RANGE_SCAN_BYTES + INFLATE_CHUNK and (self.rows or self.cells):
+            numbers = [int(d) for d in self.rows] or [1]
+            columns = [_column_number(c.decode("ascii")) for c in self.columns] or [1]
+            ranges.append((
+                (min(numbers), min(columns)),
+                (max(numbers) + self.unreferenced_rows, max(columns) + self.unreferenced_cells),
+            ))
+        for (top, left), (bottom, right) in ranges:
+            rows, cols = abs(bottom - top) + 1, abs(right - left) + 1
+            if max(right, left) > MAX_SHEET_COLUMNS or max(top, bottom) > MAX_SHEET_ROWS:
+                raise ImportRejected(MESSAGE_RANGE)
+            if rows * cols > allowed:
+                raise ImportRejected(MESSAGE_RANGE)
 
 
 class _DtdScanner:

@@ -66,7 +66,8 @@ def write_xlsx(
         bold = book.add_format({"bold": True})
 
         width = len(columns) + 1
-        sheet.merge_range(0, 0, 0, width - 1, export_title(record, scope_org), title)
+        # The title holds an organisation's name, which its cadres typed: neutralised too.
+        sheet.merge_range(0, 0, 0, width - 1, safe_text(export_title(record, scope_org)), title)
         sheet.write_row(1, 0, ["序号", *[c.label for c in columns]], header)
         sheet.freeze_panes(2, 0)
         sheet.set_column(0, 0, 6)

@@ -76,6 +76,7 @@ def date_range_filter(field_name: str, label: str) -> django_filters.DateFromToR
 
 
 DATE_FILTER = "date"  # the list pages' parameter: ?date_after=2018-01-01&date_before=2018-06-30
+DATE_FILTERS = (django_filters.DateFilter, django_filters.DateFromToRangeFilter)
 
 
 class RecordFilterSet(django_filters.FilterSet):
@@ -101,6 +102,11 @@ class RecordFilterSet(django_filters.FilterSet):
                 # Re-derive rather than trust the declared queryset: choices are scoped data.
                 filter_.queryset = field_qs.visible_to(user)
                 filter_.extra["queryset"] = filter_.queryset
+            if isinstance(filter_, DATE_FILTERS):
+                from gonghui.core.records.forms import validate_date_range
+
+                # Every date a filter takes obeys the date rule: ?on=9999-12-31 made pages 500.
+                filter_.extra["validators"] = [validate_date_range]
 
     @property
     def form(self) -> Any:

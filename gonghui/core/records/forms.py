@@ -5,6 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+
+from gonghui.core.text.dates import DateParseError, check_date_range
+
+
+def validate_date_range(value: Any) -> None:
+    """The one date rule (gonghui.core.text.dates) for a form or filter field; a range filter's
+    value is a slice of two dates."""
+    ends = [value.start, value.stop] if isinstance(value, slice) else [value]
+    for end in ends:
+        if end is None:
+            continue
+        try:
+            check_date_range(end)
+        except DateParseError as exc:
+            raise ValidationError(exc.message, code="date_range") from exc
 
 
 class RecordForm(forms.ModelForm):
@@ -29,6 +45,8 @@ class RecordForm(forms.ModelForm):
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
                 widget.format = "%Y-%m-%d"
+            if isinstance(field, forms.DateField):
+                field.validators.append(validate_date_range)
             widget.attrs.setdefault("class", css)
         from gonghui.core.records.pickers import use_pickers
 

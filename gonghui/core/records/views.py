@@ -88,15 +88,21 @@ class RecordView(View):
             queryset=record.list_queryset(self.request.user),
             request=self.request,
         )
-        sort, ordering = sort_key(record, self.request.GET.get("sort", ""))
+        sort, ordering = sort_key(
+            record, self.request.GET.get("sort", ""), reveal=can_reveal(self.request.user)
+        )
         return filterset, sort, filterset.qs.order_by(*ordering)
 
 
-def sort_key(record: RecordType, requested: str) -> tuple[str, list[str]]:
-    """The validated sort parameter and the ORDER BY it means (pk breaks ties: stable pages)."""
+def sort_key(record: RecordType, requested: str, *, reveal: bool) -> tuple[str, list[str]]:
+    """The validated sort parameter and the ORDER BY it means (pk breaks ties: stable pages).
+
+    A masked column is not sortable for a user who sees it masked: the order of the rows
+    would tell the hidden digits (issue 12, finding 4).
+    """
     name = requested.lstrip("-")
     column = record.table.column(name)
-    if column is None or not column.sortable:
+    if column is None or not column.sortable or (column.sensitive and not reveal):
         return "", [*record.default_ordering]
     return requested, [requested, "-pk" if requested.startswith("-") else "pk"]
 
@@ -298,6 +304,11 @@ class RecordEditView(RecordView):
             return render(
                 request, self.template_name, self.context(object=obj, form=form), status=400
             )
+        next_url = getattr(form, "success_url", None)
+        if next_url:
+            # The form made something other than the record (a transfer request, say).
+            messages.success(request, str(getattr(form, "success_message", _("已提交"))))
+            return redirect(next_url)
         messages.success(request, _("已保存：%(name)s") % {"name": saved})
         return redirect(self.record_type.url_name("detail"), pk=saved.pk)
 
@@ -370,7 +381,12 @@ class RecordExportView(RecordView):
             AuditAction.EXPORT,
             request=request,
             object_type=record.opts.label_lower,
-            changes={"filter": {k: v for k, v in request.GET.items()}, "rows": count},
+            changes={
+                "filter": audit.filter_payload(
+                    request.GET, {*filterset.form.fields, "sort"}
+                ),
+                "rows": count,
+            },
         )
         response = FileResponse(
             open(path, "rb"),  # noqa: SIM115 - FileResponse closes it

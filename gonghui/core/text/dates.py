@@ -10,7 +10,22 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-__all__ = ["DateParseError", "excel_serial_to_date", "format_date_zh", "parse_date"]
+__all__ = [
+    "MAX_DATE",
+    "MIN_DATE",
+    "DateParseError",
+    "check_date_range",
+    "excel_serial_to_date",
+    "format_date_zh",
+    "parse_date",
+]
+
+# The one date rule of forms, imports and filters: nothing a union records lies outside it, and
+# every computation on a date (a term's end, a period, 90 days ahead) stays inside datetime's
+# years 1–9999.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+RANGE_MESSAGE = "日期应在1900年1月1日至2100年12月31日之间"
 
 
 class DateParseError(ValueError):
@@ -44,11 +59,22 @@ def _echo(value: object) -> str:
     return text if len(text) <= _MAX_ECHO else text[:_MAX_ECHO] + "…"
 
 
+def check_date_range(value: date) -> date:
+    """`value` if it lies within MIN_DATE–MAX_DATE, else DateParseError (Chinese)."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise DateParseError(f"{RANGE_MESSAGE}：{day.isoformat()}")
+    return value
+
+
 def _make_date(y: int, m: int, d: int) -> date:
     try:
-        return date(y, m, d)
+        made = date(y, m, d)
     except ValueError:
+        if not MIN_DATE.year <= y <= MAX_DATE.year:
+            raise DateParseError(RANGE_MESSAGE) from None
         raise DateParseError(f"日期不存在：{y:04d}-{m:02d}-{d:02d}") from None
+    return check_date_range(made)
 
 
 def excel_serial_to_date(serial: float) -> date:
@@ -87,9 +113,9 @@ def parse_date(value: str | int | float | date) -> date:
     """
     # datetime first: it is a subclass of date and must lose its time.
     if isinstance(value, datetime):
-        return value.date()
+        return check_date_range(value.date())
     if isinstance(value, date):
-        return value
+        return check_date_range(value)
     if isinstance(value, bool):
         raise DateParseError(f"日期格式无法识别：{value}")
     if isinstance(value, int | float):

@@ -3,11 +3,45 @@ from __future__ import annotations
 import multiprocessing
 import subprocess
 import sys
+import threading
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class WorkerKeeper:
+    """The background worker beside the web server, started again whenever it exits."""
+
+    def __init__(self, command: list[str] | None = None, interval: float = 5.0) -> None:
+        self.command = command or [sys.executable, "-m", "gonghui.cli", "worker"]
+        self.interval = interval
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="gonghui-worker-keeper",
+                                       daemon=True)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(self.interval):
+            if self.process is not None and self.process.poll() is not None:
+                sys.stderr.write(
+                    f"后台任务进程已退出（状态 {self.process.returncode}），正在重新启动\n"
+                )
+                self.restarts += 1
+                self.process = subprocess.Popen(self.command)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=self.interval + 1)
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
 
 
 class Command(BaseCommand):
@@ -71,15 +105,15 @@ class Command(BaseCommand):
                 return application
 
         db = settings.DATABASES["default"]
-        worker = None
-        if not options["no_worker"]:
+        worker = None if options["no_worker"] else WorkerKeeper()
+        if worker is not None:
             # Imports run in the background; one worker beside the web server is all the
-            # embedded default needs, and it ends with the server.
-            worker = subprocess.Popen([sys.executable, "-m", "gonghui.cli", "worker"])
+            # embedded default needs, it is started again if it dies, and it ends with the
+            # server.
+            worker.start()
         self.stdout.write(f"工会工作平台 serving at http://{bind}/  (database: {db['NAME']})")
         try:
             Server().run()
         finally:
             if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=30)
+                worker.stop()
