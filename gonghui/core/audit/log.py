@@ -93,6 +93,9 @@ def client_address(request: HttpRequest | None) -> str | None:
 # A run of seven or more digits (an ID number, a mobile, a landline, or a long enough piece of
 # one) in any text an audit row would store: a search box, a file name, a filter.
 _DIGIT_RUN = re.compile(r"\d{7,}[\dXx]?")
+# A file's SHA-256 (attachments): a content digest, not personal data, kept whole so that an
+# audit row can be matched to the stored file; only a value of exactly that form is spared.
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 # Query parameters that carry free text a user typed (a person's number, often).
 FREE_TEXT_PARAMETERS = {"q"}
 
@@ -117,7 +120,10 @@ def scrub(value: Any) -> Any:
     if isinstance(value, str):
         return _DIGIT_RUN.sub(_mask_run, value)
     if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items()}
+        return {
+            k: v if k == "sha256" and isinstance(v, str) and _DIGEST.fullmatch(v) else scrub(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
     return value
