@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,9 @@ from django.urls import reverse
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.models import User
 from gonghui.accounts.roles import Role, role_permissions
+from gonghui.core.attachments.actions import attach
+from gonghui.core.attachments.kinds import DOCUMENTS, AttachmentKind
+from gonghui.core.attachments.rules import required_attachment
 from gonghui.core.audit.models import AppendOnlyError, AuditEntry
 from gonghui.core.records.registry import registry
 from gonghui.core.workflow import actions as engine
@@ -30,7 +34,7 @@ from gonghui.core.workflow.spec import TransitionRefused
 from gonghui.orgs.actions import move_organization
 from tests.apps.kitflow import actions
 from tests.apps.kitflow.models import ReliefClaim
-from tests.conftest import PASSWORD, SENTINEL_B, Federation
+from tests.conftest import PASSWORD, SENTINEL_B, Federation, sample_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -333,6 +337,29 @@ def test_a_requirement_blocks_its_transition_with_a_chinese_message(
     assert refused(lambda: actions.submit(obj=over, actor=people["chair"])).message == (
         "单笔帮扶金额不能超过5万元"
     )
+
+
+def test_a_required_attachment_blocks_its_transition_until_it_is_uploaded(
+    federation: Federation, people: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attachments' requirement on a declared transition: 提交 needs a 收入证明 here."""
+    income = AttachmentKind("income", "收入证明", accept=DOCUMENTS)
+    flow = registry["kitclaims"].workflow
+    assert flow is not None
+    monkeypatch.setattr(registry["kitclaims"], "attachments", [income])
+    # Transitions are frozen declarations: the test declares 提交 again with the requirement.
+    monkeypatch.setattr(flow, "transitions", [
+        replace(t, requires=[*t.requires, required_attachment(income)]) if t.name == "submit"
+        else t for t in flow.transitions
+    ])
+    obj = claim(federation)
+    refusal = refused(lambda: actions.submit(obj=obj, actor=people["chair"]))
+    assert (refusal.code, refusal.message) == ("requirement", "不能提交：请先上传收入证明")
+    obj.refresh_from_db()
+    assert obj.state == "draft" and not engine.decisions(obj).exists()
+    attach(parent=obj, kind=income, name="收入证明.pdf", chunks=[sample_pdf("收入证明")],
+           user=people["chair"])
+    assert actions.submit(obj=obj, actor=people["chair"]).state == "submitted"
 
 
 def test_an_opinion_is_required_where_declared(
