@@ -40,7 +40,7 @@ def test_a_cadre_adds_and_deletes_a_unit_inline(
     card.get_by_role("link", name="添加").click()
     page.locator("#child-form-units #id_unit").fill("港区物流公司")
     page.locator("#child-form-units #id_amount").fill("120.50")
-    page.get_by_role("button", name="保存").click()
+    page.get_by_test_id("children-units").get_by_role("button", name="保存", exact=True).click()
     card = page.get_by_test_id("children-units")
     expect(card).to_contain_text("港区物流公司")
     expect(card.get_by_test_id("aggregate-amount")).to_contain_text("120.50")

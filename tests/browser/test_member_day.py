@@ -80,7 +80,10 @@ def test_town_cadre_records_leavers_and_a_transfer_from_the_member_pages(
         page.screenshot(path=f"/tmp/browser-member-page-{width}.png", full_page=True)
     page.set_viewport_size({"width": 1440, "height": 900})
     page.get_by_test_id("action-transfer").click()
-    page.get_by_label("转入工会").select_option(str(federation.union_a2.pk))
+    # The receiving union is typed into the organisations' picker and chosen from its list.
+    union = federation.union_a2
+    page.get_by_label("转入工会").fill(union.code)
+    page.get_by_role("button", name=f"{union.name}（{union.code}）").click()
     page.get_by_label("原因").select_option("调动工作")
     page.get_by_test_id("action-submit").click()
     expect(page.locator(".alert-success")).to_contain_text("已办理转出")
