@@ -165,8 +165,11 @@ def test_production_without_a_secret_key_fails_loudly(tmp_path):
 def test_database_url_option_is_read_before_settings(monkeypatch):
     from gonghui.cli import _database_url_first
 
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("GONGHUI_SQLITE_PATH", raising=False)
+    # Set before deleting, so that monkeypatch records them and teardown removes what the
+    # calls below write into os.environ (a later subprocess would inherit it).
+    for name in ("DATABASE_URL", "GONGHUI_SQLITE_PATH"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     _database_url_first(["gen-data", "--members", "5", "--database-url",
                          "sqlite:////tmp/x/bench.sqlite3"])
     assert os.environ["GONGHUI_SQLITE_PATH"] == "/tmp/x/bench.sqlite3"

@@ -14,6 +14,7 @@ from docx import Document
 from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.reports import indicators
 from gonghui.reports.periods import Period
+from gonghui.reports.review import json_value
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,8 @@ def test_json_goes_to_stdout_with_every_indicator(federation: Any, make_persona:
     assert data == {
         "org": "C",
         "period": "2018H1",
-        "indicators": indicators.compute(federation.city, Period.parse("2018H1"), admin),
+        "indicators": {key: json_value(value) for key, value in
+                       indicators.compute(federation.city, Period.parse("2018H1"), admin).items()},
     }
     assert data["indicators"]["members.enrolled"] == 2
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT,
