@@ -55,6 +55,33 @@ class UploadForm(forms.Form):
         return upload
 
 
+def queue_upload(form: UploadForm, *, record_slug: str, user: Any) -> ImportJob:
+    """Store a valid upload and queue its import job for the worker (a record type's import,
+    or a child-row import into one parent: `record_slug` tells the worker which)."""
+    upload = form.cleaned_data["file"]
+    job = ImportJob(
+        record_slug=record_slug,
+        user=user,
+        filename=Path(upload.name).name[:255],
+        all_or_nothing=form.cleaned_data["all_or_nothing"],
+    )
+    folder = Path(settings.IMPORT_DIR) / str(job.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    # The stored name is ours; the cadre's file name is kept only as a label.
+    target = folder / f"upload{Path(upload.name).suffix.lower()}"
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    job.path = str(target)
+    from gonghui.core.imports.tasks import import_file
+
+    with transaction.atomic():
+        job.save()
+        # Enqueue only once the job row is committed, or the worker may not find it.
+        transaction.on_commit(lambda: import_file.enqueue(str(job.pk)))
+    return job
+
+
 class RecordImportView(RecordView):
     action = "add"
     template_name = "core/import.html"
@@ -66,27 +93,7 @@ class RecordImportView(RecordView):
         form = UploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.page(form, status=400)
-        upload = form.cleaned_data["file"]
-        job = ImportJob(
-            record_slug=self.record_type.slug,
-            user=cadre(request),
-            filename=Path(upload.name).name[:255],
-            all_or_nothing=form.cleaned_data["all_or_nothing"],
-        )
-        folder = Path(settings.IMPORT_DIR) / str(job.pk)
-        folder.mkdir(parents=True, exist_ok=True)
-        # The stored name is ours; the cadre's file name is kept only as a label.
-        target = folder / f"upload{Path(upload.name).suffix.lower()}"
-        with target.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        job.path = str(target)
-        from gonghui.core.imports.tasks import import_file
-
-        with transaction.atomic():
-            job.save()
-            # Enqueue only once the job row is committed, or the worker may not find it.
-            transaction.on_commit(lambda: import_file.enqueue(str(job.pk)))
+        job = queue_upload(form, record_slug=self.record_type.slug, user=cadre(request))
         return redirect("import-job", pk=job.pk)
 
     def page(self, form: UploadForm, status: int = 200) -> HttpResponse:

@@ -10,10 +10,8 @@ JavaScript answer whole pages and redirect back to the parent.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -192,29 +190,12 @@ class ChildImportView(ChildView):
         return self.page(UploadForm())
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        from gonghui.core.imports.tasks import import_file
-        from gonghui.core.imports.views import UploadForm
+        from gonghui.core.imports.views import UploadForm, queue_upload
 
         form = UploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.page(form, status=400)
-        upload = form.cleaned_data["file"]
-        job = ImportJob(
-            record_slug=import_slug(self.child, self.object),
-            user=self.user,
-            filename=Path(upload.name).name[:255],
-            all_or_nothing=form.cleaned_data["all_or_nothing"],
-        )
-        folder = Path(settings.IMPORT_DIR) / str(job.pk)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"upload{Path(upload.name).suffix.lower()}"
-        with target.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        job.path = str(target)
-        with transaction.atomic():
-            job.save()
-            transaction.on_commit(lambda: import_file.enqueue(str(job.pk)))
+        job = queue_upload(form, record_slug=import_slug(self.child, self.object), user=self.user)
         return redirect("import-job", pk=job.pk)
 
     def page(self, form: Any, status: int = 200) -> HttpResponse:
