@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "gonghui.people",
     "gonghui.reports",
     "gonghui.activities",
+    "gonghui.care",
     "gonghui.demo",
     "gonghui.api",
     "django.contrib.auth",

@@ -1,0 +1,3 @@
+"""The care app's models, one module per part (see gonghui.care.apps)."""
+
+from gonghui.care.models import hardship, insurance, welfare  # noqa: F401

@@ -1,0 +1,1 @@
+"""Hardship: to be declared."""

@@ -1,0 +1,1 @@
+"""Insurance: to be declared."""

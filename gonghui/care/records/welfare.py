@@ -1,0 +1,1 @@
+"""Welfare: to be declared."""

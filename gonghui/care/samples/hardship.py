@@ -1,0 +1,1 @@
+"""Hardship samples: to be declared."""

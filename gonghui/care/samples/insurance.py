@@ -1,0 +1,1 @@
+"""Insurance samples: to be declared."""

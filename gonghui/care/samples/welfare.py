@@ -1,0 +1,1 @@
+"""Welfare samples: to be declared."""
