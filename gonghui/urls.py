@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("gonghui.orgs.urls")),
     path("", include("gonghui.reports.urls")),
     path("", include("gonghui.people.urls")),
+    path("", include("gonghui.care.urls")),
     path("", include("gonghui.core.urls")),
     path("api/", include("gonghui.api.urls")),
 ]
