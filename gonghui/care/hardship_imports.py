@@ -229,10 +229,11 @@ class ReliefImport(ImportSpec):
         written = [row.values["line"] for row in rows]
         context.writer.insert(
             ReliefPayment,
-            ["batch", "person", "file", "kind", "amount", "paid_on", "bank_card", "rejected",
-             "reject_reason", "note"],
-            [(line.batch_id, line.person_id, line.file.pk if line.file else None, line.kind,
-              line.amount, line.paid_on, line.bank_card, False, "", "") for line in written],
+            ["batch", "org", "org_path", "person", "file", "kind", "amount", "paid_on",
+             "bank_card", "rejected", "reject_reason", "note"],
+            [(line.batch_id, line.batch.org_id, line.batch.org_path, line.person_id,
+              line.file.pk if line.file else None, line.kind, line.amount, line.paid_on,
+              line.bank_card, False, "", "") for line in written],
         )
         # The next chunk's checks read these lines (caps, one line per batch).
         context.writer.flush()

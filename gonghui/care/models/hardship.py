@@ -220,7 +220,7 @@ class HardshipFile(OrgOwned):
     opened_on = models.DateField(_("建档日期"))
     household_size = models.PositiveSmallIntegerField(_("家庭人口"))
     annual_income = models.DecimalField(_("家庭年收入（元）"), max_digits=12, decimal_places=2)
-    rigid_costs = models.DecimalField(_("刚性支出（元）"), 
+    rigid_costs = models.DecimalField(_("刚性支出（元）"),
         max_digits=12, decimal_places=2, default=Decimal("0"))
     main_cause = models.CharField(_("主要致困原因"), max_length=20, choices=Cause.choices)
     minor_cause_1 = models.CharField(_("次要致困原因一"), max_length=20, choices=Cause.choices,
@@ -231,7 +231,7 @@ class HardshipFile(OrgOwned):
                                      blank=True)
     category = models.CharField(_("困难类别"), max_length=10, choices=Category.choices,
                                 default=Category.NONE, editable=False)
-    monthly_per_capita = models.DecimalField(_("月人均可支配收入（元）"), 
+    monthly_per_capita = models.DecimalField(_("月人均可支配收入（元）"),
         max_digits=12, decimal_places=2, null=True,
                                              editable=False)
     address = models.CharField(_("家庭住址"), max_length=200, blank=True)
@@ -308,7 +308,7 @@ class HouseholdMember(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     relation = models.CharField(_("与户主关系"), max_length=10, choices=Relation.choices)
     id_number = IdNumberField(_("身份证号"), blank=True)
-    monthly_income = models.DecimalField(_("月收入（元）"), 
+    monthly_income = models.DecimalField(_("月收入（元）"),
         max_digits=12, decimal_places=2, default=Decimal("0"))
     health = models.CharField(_("健康状况"), max_length=50, blank=True)
     school_or_employer = models.CharField(_("单位或学校"), max_length=100, blank=True)
@@ -383,9 +383,18 @@ class ReliefBatch(OrgOwned):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # The lines are owned with their batch (a draft batch may be given to another union).
+        self.lines.exclude(org_path=self.org_path).update(org=self.org, org_path=self.org_path)
 
-class ReliefPayment(models.Model):
-    """One payment line of a batch: a person, the kind, the amount in yuan."""
+
+class ReliefPayment(OrgOwned):
+    """One payment line of a batch: a person, the kind, the amount in yuan.
+
+    Owned by its batch's organisation (copied on save, and by the batch when its owner
+    changes): the lines are a record type of their own too (the 救助发放明细 list the figures
+    link to), scoped like every record."""
 
     batch = models.ForeignKey(ReliefBatch, on_delete=models.CASCADE, related_name="lines",
                               verbose_name=_("发放批次"))
@@ -402,9 +411,6 @@ class ReliefPayment(models.Model):
     rejected = models.BooleanField(_("已剔除"), default=False, editable=False)
     reject_reason = models.CharField(_("剔除原因"), max_length=200, blank=True, editable=False)
     note = models.CharField(_("备注"), max_length=200, blank=True)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_path_field: ClassVar[str] = "batch__org_path"
 
     class Meta:
         verbose_name = _("救助发放明细")
@@ -423,6 +429,14 @@ class ReliefPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person.name} {self.amount}元"
+
+    def owning_org_changed(self) -> None:
+        self.org = self.batch.org
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        if self.batch_id is not None:
+            self.owning_org_changed()  # the owner is the batch's, never typed
+        super().clean_fields(exclude=exclude)
 
     # Whole-federation lookups for the yearly cap and the one-line-per-batch rule (see
     # HardshipFile.files_of): sums and ids only, never rows shown to the user.

@@ -8,13 +8,13 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
 from gonghui.care.hardship_imports import HardshipImport, ReliefImport
-from gonghui.care.hardship_rules import reject_line
+from gonghui.care.hardship_rules import reject_line, review_due_before
 from gonghui.care.models.hardship import (
     HARDSHIP,
     RELIEF,
@@ -138,6 +138,23 @@ class RecipientFilterSet(RecordFilterSet):
         return filtered
 
 
+class HardshipFilterSet(RecordFilterSet):
+    """`?review_due=true`: the 动态管理 list, files in 档 not reviewed for twelve months."""
+
+    review_due = django_filters.BooleanFilter(label=_("超过12个月未复核"), method="due")
+
+    def due(self, qs: Any, name: str, value: Any) -> Any:
+        if not value:
+            return qs
+        return due_for_review(qs, timezone.localdate())
+
+
+def due_for_review(files: Any, as_of: Any) -> Any:
+    before = review_due_before(as_of)
+    return files.filter(state="approved").filter(
+        Q(reviewed_on__lt=before) | Q(reviewed_on__isnull=True, opened_on__lt=before))
+
+
 standards = register(
     RecordType(
         model=CareStandard,
@@ -192,6 +209,7 @@ hardship = register(
         default_ordering=["-opened_on", "-pk"],
         in_search=False,
         import_spec=HardshipImport(),
+        filterset_base=HardshipFilterSet,
         workflow=HARDSHIP,
         children=[members],
         attachments=[
