@@ -242,9 +242,14 @@ def test_files_unreviewed_for_twelve_months_are_due(
     file = approved_file(federation, worker(federation, "陈九", 12), people)
     HardshipFile.objects.filter(pk=file.pk).update(reviewed_on=datetime.date(2017, 1, 1))
     client = login("town_a_cadre")
+    # The home panel, judged on the period's last day, links to the same list.
+    home = client.get("/", {"period": "2018H1"}).content.decode()
+    panel = home.split('data-testid="hardship-due"', 1)[1].split("</table>", 1)[0]
+    assert f"{SENTINEL_A}陈九" in panel and "（1户，截至2018年6月30日）" in panel
+    assert "review_due=true&amp;on=2018-06-30" in panel
     due = client.get(reverse("hardship-list"), {"review_due": "true"}).content.decode()
     assert f"{SENTINEL_A}陈九" in due
-    assert f"{SENTINEL_A}张三" not in due  # the sentinel's file was reviewed when approved
+    assert f"{SENTINEL_A}张三" not in due  # the sentinel's file is a draft, never approved
     response = client.post(
         reverse("hardship-action", args=["annual_review"]) + f"?ids={file.pk}",
         {"ids": file.pk, "reviewed_on": datetime.date.today().isoformat(), "note": "入户复核"})
@@ -344,7 +349,7 @@ def test_the_public_list_and_the_bank_workbook_mask(
     federation: Federation, people: dict[str, User], login: Callable[[str], Client]
 ) -> None:
     assert [mask_name(n) for n in ("张三", "张小明", "欧阳小明")] == ["张*", "张*明", "欧**明"]
-    batch = federation.planted["a"]["relief-batches"]
+    batch = ReliefBatch.objects.get(number=f"{SENTINEL_A}-2018-001")  # the sentinel's, paid
     client = login("town_a_cadre")
     page = client.get(reverse("relief-batches-detail", args=[batch.pk])).content.decode()
     assert "公示名单" in page and mask_name(f"{SENTINEL_A}张三") in page
@@ -428,14 +433,14 @@ def test_the_relief_import(federation: Federation, people: dict[str, User],
     approved_file(federation, poor, people)
     stranger, model = worker(federation, "许二", 32), worker(federation, "何三", 33)
     batch = new_batch(federation, people["chair"], "A-LM-01", kind="living")
-    line(batch, federation.person_a, "100")
+    line(batch, federation.person_a, "100", kind="model_worker")
     headers = [c.header for c in registry["relief"].import_spec.columns]  # type: ignore[union-attr]
     rows = [
         ["A-LM-01", poor.name, poor.id_number, "生活救助", "1200.50", "2018-03-01"],
         ["A-LM-01", model.name, model.id_number, "劳模帮扶", "2000", "2018-03-01"],
         ["A-LM-01", stranger.name, stranger.id_number, "生活救助", "500", "2018-03-01"],
         ["A-LM-01", model.name, model.id_number, "劳模帮扶", "100", "2018-03-01"],
-        ["A-LM-01", federation.person_a.name, federation.person_a.id_number, "生活救助", "5",
+        ["A-LM-01", federation.person_a.name, federation.person_a.id_number, "劳模帮扶", "5",
          "2018-03-01"],
         ["A-LM-01", f"{SENTINEL_A}吕四", "110101199003070038", "生活救助", "5", "2018-03-01"],
         ["A-LM-01", f"{SENTINEL_A}施五", worker(federation, "施五", 34).id_number, "劳模帮扶",
@@ -477,7 +482,8 @@ def test_figures_count_paid_lines_and_distinct_people(
     line(paid, poor, "1000.10")
     medical = new_batch(federation, people["chair"], "A-P-2", kind="medical")
     line(medical, poor, "2000.20", day=datetime.date(2018, 6, 30))
-    line(medical, federation.person_a, "300", day=datetime.date(2018, 7, 1))  # after H1
+    line(medical, federation.person_a, "300", kind="model_worker",
+         day=datetime.date(2018, 7, 1))  # after H1
     pending = new_batch(federation, people["chair"], "A-P-3", kind="model_worker")
     line(pending, worker(federation, "曹二", 42), "999")  # never paid: not counted
     for batch in (paid, medical):

@@ -139,14 +139,19 @@ class RecipientFilterSet(RecordFilterSet):
 
 
 class HardshipFilterSet(RecordFilterSet):
-    """`?review_due=true`: the 动态管理 list, files in 档 not reviewed for twelve months."""
+    """`?review_due=true&on=DATE`: the 动态管理 list, files in 档 not reviewed for twelve months
+    on that day (today without one): the home panel links here with its day."""
 
     review_due = django_filters.BooleanFilter(label=_("超过12个月未复核"), method="due")
+    on = django_filters.DateFilter(label=_("判断日期"), method="keep")
+
+    def keep(self, qs: Any, name: str, value: Any) -> Any:
+        return qs  # read by `due`
 
     def due(self, qs: Any, name: str, value: Any) -> Any:
         if not value:
             return qs
-        return due_for_review(qs, timezone.localdate())
+        return due_for_review(qs, self.form.cleaned_data.get("on") or timezone.localdate())
 
 
 def due_for_review(files: Any, as_of: Any) -> Any:

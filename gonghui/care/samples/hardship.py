@@ -43,8 +43,9 @@ def documents(file: HardshipFile, label: str, user: Any = None) -> None:
 
 
 def sentinels(branch: Branch) -> dict[str, Any]:
-    """The town's standard; an approved file (with a household member and its documents); a
-    paid batch with one line, each step taken by a different hand."""
+    """The town's standard; a file in 草稿 with a household member and its documents, and a
+    batch in 草稿 with one line (editable, as the matrix opens their edit pages); and a paid
+    batch, each step taken by a different hand, so that the branch's figures are not zero."""
     s, town = branch.sentinel, branch.town
     city = type(town).objects.get_parent(town)
     maker = Operator(org=branch.union, username=f"{s}经办人")
@@ -66,21 +67,26 @@ def sentinels(branch: Branch) -> dict[str, Any]:
                              monthly_income=Decimal("800"))
     member.save()
     documents(file, s)
-    take(file, "submit", actor=maker)
-    take(file, "review", actor=checker)
-    take(file, "approve", actor=approver)
-    batch = ReliefBatch(org=branch.union, number=f"{s}-2018-001", title=f"{s}春节送温暖",
-                        kind=ReliefKind.SPRING, fund_source=FundSource.CITY,
-                        planned_on=datetime.date(2018, 2, 1))
-    batch.save()
-    record_created(batch, actor=maker)
-    line = ReliefPayment(batch=batch, person=person, kind=ReliefKind.SPRING,
-                         amount=Decimal("1500.00"), paid_on=datetime.date(2018, 2, 1))
-    line.full_clean()
-    line.save()
+
+    def batch_with_line(number: str, title: str, amount: str, day: datetime.date) -> Any:
+        batch = ReliefBatch(org=branch.union, number=f"{s}-{number}", title=f"{s}{title}",
+                            kind=ReliefKind.MODEL_WORKER, fund_source=FundSource.CITY,
+                            planned_on=day)
+        batch.save()
+        record_created(batch, actor=maker)
+        line = ReliefPayment(batch=batch, person=person, kind=ReliefKind.MODEL_WORKER,
+                             amount=Decimal(amount), paid_on=day,
+                             bank_card="6228480012345678901")
+        line.full_clean()
+        line.save()
+        return batch, line
+
+    paid, _paid_line = batch_with_line("2018-001", "劳模帮扶", "1500.00",
+                                       datetime.date(2018, 2, 1))
     for step, actor in (("submit", maker), ("review", checker), ("approve", approver),
                         ("pay", payer)):
-        take(batch, step, actor=actor)
+        take(paid, step, actor=actor)
+    batch, line = batch_with_line("2018-002", "劳模慰问", "300.00", datetime.date(2018, 9, 1))
     return {"care-standards": standard, "hardship": file, "hardship/members": member,
             "relief-batches": batch, "relief-batches/lines": line, "relief": line}
 
