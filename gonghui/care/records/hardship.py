@@ -197,7 +197,7 @@ hardship = register(
     RecordType(
         model=HardshipFile,
         slug="hardship",
-        columns=[Column("person", link=True), "person__id_number", "org", "category",
+        columns=[Column("person", link=True), "person__id_number", "org", "address", "category",
                  "main_cause", "household_size", "annual_income", "rigid_costs",
                  "monthly_per_capita", "bank_card", "opened_on", "reviewed_on",
                  "duplicate_note", "state"],
