@@ -49,7 +49,8 @@ GRANTS: dict[str, str] = {
 
 
 class VisitedHouseholdForm(RecordForm):
-    """A household visited: only on a consolation visit (the review counts those alone)."""
+    """A household visited: only on a consolation visit (the review counts those alone), and
+    once per visit."""
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
@@ -59,6 +60,16 @@ class VisitedHouseholdForm(RecordForm):
                 _("走访困难职工户只能登记在“%(kind)s”类活动中，本活动为“%(this)s”")
                 % {"kind": kinds.label(CONSOLATION), "this": kinds.label(activity.kind)}
             )
+        # The form has no activity field, so the model form leaves the unique constraint
+        # (activity, person) unchecked: asked here, it is a message instead of an error page.
+        person = data.get("person")
+        twice = (
+            VisitedHousehold.objects.visible_to(self.user)
+            .filter(activity=activity, person=person)
+            .exclude(pk=self.instance.pk)
+        )
+        if person is not None and twice.exists():
+            self.add_error("person", _("该户已登记在本次走访慰问中"))
         return data
 
 

@@ -75,10 +75,11 @@ def sentinels(branch: Branch) -> dict[str, Any]:
 KEY_UNITS = ("北汽新能源汽车莱西分公司", "东方雨虹防水技术莱西有限公司", "青岛金莱热电有限公司",
              "莱西市供电公司")
 # Frontline workers consoled at their posts over the Spring Festival, by unit (count rows).
-FRONTLINE = (320, 180, 70, 45)
+FRONTLINE = (318, 176, 68, 44)
 OTHER_UNITS = ("莱西市环境卫生管理处", "莱西市公安局交通警察大队", "莱西市自来水公司",
                "莱西市供热公司", "莱西市公共交通公司", "莱西市市政工程处", "莱西市园林绿化处",
-               "莱西市城市管理执法大队", "莱西市公路管理局养护站")
+               "莱西市城市管理执法大队", "莱西市公路管理局养护站", "莱西市燃气公司",
+               "莱西市建筑工地安全监督站", "莱西市物流园区装卸队")
 COOLING_UNITS, COOLING_EACH = 32, Decimal("7925")
 SITUATIONS = ("因病致困", "因残致困", "子女上学致困", "单亲家庭", "因灾致困", "本人重病")
 VENTURES = ("蔬菜种植合作社", "电商服务", "农机维修", "家政服务", "食品加工", "花生深加工",
