@@ -26,12 +26,13 @@ from gonghui.care.models.welfare import (
     VisitedHousehold,
 )
 from gonghui.core.imports.engine import run_import
+from gonghui.core.imports.workbooks import write_template
 from gonghui.core.records.registry import registry
 from gonghui.reports import indicators
 from gonghui.reports.periods import Period
 from gonghui.reports.sections import sections
 from tests.conftest import SENTINEL_A, Federation, make_member
-from tests.core.test_declared_imports import reasons
+from tests.core.test_declared_imports import read_rows, reasons
 from tests.people.test_member_import import write_book
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +135,7 @@ def test_a_nursing_room_is_registered_through_its_page_with_its_enterprise(
     assert "照片" in page
 
 
-def test_the_registries_templates_name_their_columns() -> None:
+def test_the_registries_templates_name_their_columns(tmp_path: Path) -> None:
     headers = {slug: [c.header for c in registry[slug].import_spec.columns]  # type: ignore[union-attr]
                for slug in ("nursing-rooms", "entrepreneurs", "entrepreneur-bases")}
     assert headers == {
@@ -145,6 +146,11 @@ def test_the_registries_templates_name_their_columns() -> None:
         "entrepreneur-bases": ["基地名称", "所属工会编码", "依托企业统一社会信用代码", "地址",
                                "命名日期", "入驻创业项目数", "带动就业人数"],
     }
+    for slug, wanted in headers.items():
+        target = tmp_path / f"{slug}.xlsx"
+        write_template(target, registry[slug].import_spec)  # type: ignore[arg-type]
+        rows = read_rows(target)
+        assert "填表说明" in rows[1][0] and rows[2][: len(wanted)] == wanted
 
 
 def test_nursing_room_import_gives_each_bad_row_its_reason_in_chinese(
