@@ -12,6 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gonghui.accounts.models import User
+from gonghui.activities.models import Activity
+from gonghui.care.models.welfare import EntrepreneurBase, EntrepreneurLeader, NursingRoom
 from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.demo.federation import BuildingPlan, build_demo
 from gonghui.orgs.models import Election, Enterprise, Organization, OrgKind, WorkersHome
@@ -121,6 +123,9 @@ def test_demo_federation_is_shaped_like_the_seed_and_deterministic():
     assert all(c.org.kind == "town" and c.person.org_path.startswith(c.org.path) for c in cards)
     first = sorted(Organization.objects.values_list("code", "name"))
     second_names = sorted(Person.objects.values_list("id_number", flat=True))
+    # Records that name people, unions or enterprises first (they protect them).
+    for model in (Activity, NursingRoom, EntrepreneurLeader, EntrepreneurBase):
+        model.objects.all().delete()
     BenefitCard.objects.all().delete()
     Election.objects.all().delete()
     WorkersHome.objects.all().delete()

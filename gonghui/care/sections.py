@@ -1,10 +1,22 @@
+<<<<<<< HEAD
 """The care app's part of the review: 立足普惠 主动服务 为职工排忧解难 (it also carries the member
 service cards' sentence, which the people app declared under the same heading before)."""
+=======
+"""The care part of the review (立足普惠 主动服务): consolation, relief, summer cooling,
+sanatorium stays, the benefit cards and registries, mutual insurance. See
+gonghui.reports.sections for how a section is declared and compiled.
+
+One paragraph, shaped like the seed's (扎实做好困难职工帮扶救助、夏送清凉 …): each sentence is
+left out when its figures are all zero, so every sentence stands on its own. The benefit cards
+(people.benefit_cards_issued) are said here, beside the registries, and nowhere else.
+"""
+>>>>>>> welfare
 
 from __future__ import annotations
 
 from gonghui.reports.sections import Paragraph, Section, Sentence, register_section
 
+<<<<<<< HEAD
 register_section(Section(
     key="care", order=60, heading="立足普惠 主动服务 为职工排忧解难",
     paragraphs=[
@@ -19,3 +31,41 @@ register_section(Section(
         ),
     ],
 ))
+=======
+register_section(
+    Section(
+        key="care",
+        order=60,
+        heading="立足普惠 主动服务 为职工排忧解难",
+        paragraphs=[
+            Paragraph(
+                lead="扎实做好帮扶救助和普惠服务工作。",
+                context="坚持把困难职工帮扶、夏送清凉、一线职工疗休养和职工互助保障作为服务"
+                        "职工的实事来办，及时把党和政府的关怀送到职工心坎上。",
+                sentences=[
+                    Sentence("{when}", [
+                        "走访困难职工〔care.households_visited〕",
+                        "慰问坚守一线的职工〔care.frontline_workers_consoled〕",
+                        "送去生活用品和慰问金〔care.consolation_amount〕",
+                    ]),
+                    # The relief sentence (救助 … 〔care.relief_people〕, 发放救助金
+                    # 〔care.relief_amount〕) goes here, with the relief payments.
+                    Sentence("开展“夏送清凉”活动，", [
+                        "为〔care.cooling_units〕单位的高温一线职工送去价值〔care.cooling_value〕"
+                        "的防暑降温物品",
+                    ]),
+                    Sentence("分批", ["组织一线职工〔care.sanatorium_person_times〕参加疗休养"]),
+                    Sentence("", [
+                        "发放“惠工卡”〔people.benefit_cards_issued〕",
+                        "建成“爱心妈妈小屋”〔care.nursing_rooms_built〕",
+                        "选树创业带头人〔care.entrepreneur_leaders〕",
+                        "命名创业基地〔care.entrepreneur_bases〕",
+                    ]),
+                    # The mutual-insurance sentence (参加职工互助保障计划单位 … 理赔金额 …) goes
+                    # last, with the insurance records.
+                ],
+            ),
+        ],
+    )
+)
+>>>>>>> welfare

@@ -40,6 +40,7 @@ EXCLUDED: dict[str, str] = {
     "demo/": "builds the demonstration federation and the benchmark province from the CLI",
     "demo.py": "an app's part of the demonstration federation, built from the CLI",
     "samples.py": "an app's sample records, planted by the tests and the demo, never for a user",
+    "samples/": "an app's sample records, one module per part (the care app's), as samples.py",
     "benchadmin.py": "the benchmark's Django-admin peer, loaded only with GONGHUI_BENCH_ADMIN=1",
     "models.py": "defines the managers and the choke point itself",
     "settings.py": "configuration",
