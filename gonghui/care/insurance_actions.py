@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 
 from gonghui.care.models.insurance import CLAIM_FLOW, InsuranceEnrolment, RosterEntry
@@ -117,10 +116,3 @@ def check_unit(*, unit: Any, day: datetime.date, user: Any) -> RosterCheck:
                     result.twice.append((first, second))
     return result
 
-
-def units_with_enrolments(user: Any) -> Any:
-    """The units the user may check: those with an enrolment in their view."""
-    from gonghui.core.records.registry import registry
-
-    ids = registry["insurance-enrolment"].base_queryset(user).values("enterprise_id")
-    return registry["enterprises"].base_queryset(user).filter(Q(pk__in=ids))

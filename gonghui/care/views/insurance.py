@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 
-from gonghui.care.insurance_actions import check_unit, units_with_enrolments
+from gonghui.care.insurance_actions import check_unit
+from gonghui.core.records.pickers import use_pickers
 from gonghui.core.records.registry import registry
 from gonghui.core.text.identifiers import mask_id_number
 
@@ -25,15 +28,27 @@ def _day(value: str | None) -> datetime.date:
     )
 
 
+class UnitForm(forms.Form):
+    """The unit, typed into the enterprises' picker (any unit the user sees)."""
+
+    unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="参保单位", queryset=None, required=False)
+
+    def __init__(self, *args: object, units: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        use_pickers(self.fields, create=False)
+
+
 def check(request: HttpRequest) -> HttpResponse:
-    """参保核对: pick a unit (among those with an enrolment the user sees) and a day; list its
-    members not enrolled, enrolled people who have left, and people enrolled twice."""
+    """参保核对: pick a unit and a day; list its members not enrolled, enrolled people who
+    have left, and people enrolled twice."""
     user = request.user
     if not (user.has_perm(registry["insurance-enrolment"].perm("view"))
             and user.has_perm(registry["members"].perm("view"))):
         raise PermissionDenied
     day = _day(request.GET.get("on"))
-    units = units_with_enrolments(user).order_by("name", "pk")
+    units = registry["enterprises"].base_queryset(user)
     unit_id = request.GET.get("unit", "")
     result = None
     if unit_id:
@@ -50,8 +65,7 @@ def check(request: HttpRequest) -> HttpResponse:
         return number if reveal else mask_id_number(number)
 
     return render(request, "care/insurance_check.html", {
-        "units": units[:500],
-        "unit_id": unit_id,
+        "form": UnitForm(request.GET or None, units=units),
         "day": day,
         "result": result,
         "not_enrolled": [(m, shown(m.person.id_number)) for m in result.not_enrolled]
