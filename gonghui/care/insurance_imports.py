@@ -11,10 +11,10 @@ goes through review and payment in the platform like a claim entered on the page
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from gonghui.care.models.insurance import (
     ClaimKind,
@@ -104,7 +104,7 @@ class ClaimImport(ImportSpec):
             e.uscc: e for e in registry["enterprises"].base_queryset(context.user)
             .filter(uscc__in=codes)
         } if codes else {}
-        today = datetime.date.today()
+        today = timezone.localdate()
         record = registry["insurance-claim"]
         user = context.user
         # Historic paid claims are the city federation's to register (record_paid's level).

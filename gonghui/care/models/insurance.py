@@ -158,12 +158,9 @@ def required_documents(obj: Any) -> str | None:
     return "；".join(missing) or None
 
 
-def still_enrolled(obj: Any, actor: Any) -> str | None:
-    """Again at review and payment: the roster may have changed since the claim was received."""
-    return obj.enrolment_refusal()
-
-
 def paid_within_claimed(obj: Any, actor: Any) -> str | None:
+    """At review and payment: still enrolled (the roster may have changed since the claim was
+    received), and a paid amount, not above the claim."""
     if (reason := obj.enrolment_refusal()) is not None:
         return reason
     if obj.amount_paid is None:
