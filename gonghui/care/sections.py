@@ -1,7 +1,3 @@
-<<<<<<< HEAD
-"""The care app's part of the review: 立足普惠 主动服务 为职工排忧解难 (it also carries the member
-service cards' sentence, which the people app declared under the same heading before)."""
-=======
 """The care part of the review (立足普惠 主动服务): consolation, relief, summer cooling,
 sanatorium stays, the benefit cards and registries, mutual insurance. See
 gonghui.reports.sections for how a section is declared and compiled.
@@ -10,28 +6,11 @@ One paragraph, shaped like the seed's (扎实做好困难职工帮扶救助、�
 left out when its figures are all zero, so every sentence stands on its own. The benefit cards
 (people.benefit_cards_issued) are said here, beside the registries, and nowhere else.
 """
->>>>>>> welfare
 
 from __future__ import annotations
 
 from gonghui.reports.sections import Paragraph, Section, Sentence, register_section
 
-<<<<<<< HEAD
-register_section(Section(
-    key="care", order=60, heading="立足普惠 主动服务 为职工排忧解难",
-    paragraphs=[
-        Paragraph(
-            lead="扎实做好困难职工帮扶救助、夏送清凉、疗休养及职工互助保障等工作。",
-            sentences=[Sentence("{when}", ["救助各类困难职工、困难劳模〔care.relief_people〕",
-                                           "发放救助金〔care.relief_amount〕"])],
-        ),
-        Paragraph(
-            lead="推进会员普惠服务。",
-            sentences=[Sentence("{when}", ["发放会员服务卡〔people.benefit_cards_issued〕"])],
-        ),
-    ],
-))
-=======
 register_section(
     Section(
         key="care",
@@ -48,8 +27,10 @@ register_section(
                         "慰问坚守一线的职工〔care.frontline_workers_consoled〕",
                         "送去生活用品和慰问金〔care.consolation_amount〕",
                     ]),
-                    # The relief sentence (救助 … 〔care.relief_people〕, 发放救助金
-                    # 〔care.relief_amount〕) goes here, with the relief payments.
+                    Sentence("通过节日救助、集中帮扶、走访慰问相结合的方式，", [
+                        "共救助各类困难职工、困难劳模〔care.relief_people〕",
+                        "发放救助金〔care.relief_amount〕",
+                    ]),
                     Sentence("开展“夏送清凉”活动，", [
                         "为〔care.cooling_units〕单位的高温一线职工送去价值〔care.cooling_value〕"
                         "的防暑降温物品",
@@ -61,11 +42,14 @@ register_section(
                         "选树创业带头人〔care.entrepreneur_leaders〕",
                         "命名创业基地〔care.entrepreneur_bases〕",
                     ]),
-                    # The mutual-insurance sentence (参加职工互助保障计划单位 … 理赔金额 …) goes
-                    # last, with the insurance records.
+                    # The person-times are printed as recorded (:精确), as the seed does.
+                    Sentence("今年以来", [
+                        "参加职工互助保障计划单位〔insurance.units_enrolled〕"
+                        "〔insurance.person_times:精确〕",
+                        "理赔金额达到〔insurance.claims_paid_amount〕",
+                    ]),
                 ],
             ),
         ],
     )
 )
->>>>>>> welfare

@@ -76,6 +76,9 @@ def default_narrative(org: Organization, period: Period, values: dict[str, Value
         "扎实推进各项重点工作，各项工作取得新的进展。现将主要工作回顾如下。"
     ]
     number = 0
+    # Sections of several apps may share a heading (立足普惠 …: the member cards' paragraph and
+    # the care app's): printed as one heading, their paragraphs numbered on.
+    heading, count = "", 0
     for section in sections():
         paragraphs = []
         for paragraph in section.paragraphs:
@@ -88,9 +91,12 @@ def default_narrative(org: Organization, period: Period, values: dict[str, Value
                 context = paragraph.context.format_map(words)
                 paragraphs.append(paragraph.lead + context + "".join(said))
         if paragraphs:
-            number += 1
-            lines.append(f"{cn_number(number)}、{section.heading}")
-            lines += [f"（{cn_number(i)}）{text}" for i, text in enumerate(paragraphs, start=1)]
+            if section.heading != heading:
+                number, heading, count = number + 1, section.heading, 0
+                lines.append(f"{cn_number(number)}、{section.heading}")
+            lines += [f"（{cn_number(i)}）{text}"
+                      for i, text in enumerate(paragraphs, start=count + 1)]
+            count += len(paragraphs)
     return "\n".join(lines)
 
 

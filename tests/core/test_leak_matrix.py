@@ -155,6 +155,8 @@ PAGES: dict[str, frozenset[str]] = {
     # 转会申请 (issue 12, finding 1): the requests of both sides, and a decision (POST only).
     "transfer-list": frozenset(),
     "transfer-decide": frozenset({"pk"}),
+    # 参保核对 (care, insurance): one unit's rosters against its members (?unit=ID&on=DATE).
+    "insurance-check": frozenset(),
 }
 ACCOUNT_ACTIONS = {
     "account-deactivate", "account-unlock", "account-reset-otp", "account-revoke-token",
@@ -477,6 +479,10 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
     if endpoint.name == "transfer-decide":
         # A decision is a POST; GET decides nothing. Scope first, as for every pk URL.
         return {405} if sees(fed, persona, obj) else {404}
+    if endpoint.name == "insurance-check":
+        allowed = has_perm(persona, "care.view_insuranceenrolment") and has_perm(
+            persona, "people.view_membership")
+        return {200} if allowed else {403}
     if endpoint.name in {"review-index", "review-export"}:
         if not has_perm(persona, "reports.view_review") or org_of(fed, persona) is None:
             return {403}
@@ -867,6 +873,10 @@ def leak_requests(
         yield "get", url, {"q": "哨兵"}, {"HTTP_HX_REQUEST": "true"}  # the top bar's fragment
     if endpoint.name in {"review-index", "review-export"}:
         yield from review_requests(fed, endpoint, url, branches)
+    if endpoint.name == "insurance-check":
+        for branch in branches:  # the other branch's unit: 404, never its people
+            unit = fed.branch_objects(branch)["enterprises"]
+            yield "get", url, {"unit": unit.pk, "on": "2018-06-30"}, {}
     if endpoint.is_api and "format" not in endpoint.params:
         yield "get", url, {"format": "api"}, {}  # DRF's browsable HTML page, with a filter form
     if endpoint.name == "api-schema":
