@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from gonghui.care.models.insurance import InsuranceClaim, InsuranceEnrolment
-from gonghui.care.records.insurance import first_per_unit
+from gonghui.care.models.insurance import InsuranceClaim, InsuranceEnrolment, first_per_unit
 from gonghui.reports.indicators import Scope, indicator
 
 

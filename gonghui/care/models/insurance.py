@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -310,3 +310,18 @@ class InsuranceClaim(OrgOwned):
                 self.org = enrolment.org
         if errors:
             raise ValidationError(errors)
+
+
+def first_per_unit(enrolments: QuerySet[Any], since: Any) -> QuerySet[Any]:
+    """Each unit's first enrolment (by start, then id) since `since`, per enrolling union: what
+    `insurance.units_enrolled` counts, so that a unit in two plans is one unit. Judged within
+    one owner, so that the figures of disjoint subtrees add up."""
+    earlier = InsuranceEnrolment.objects.filter(
+        enterprise=OuterRef("enterprise"), org=OuterRef("org")
+    ).filter(
+        Q(starts_on__lt=OuterRef("starts_on"))
+        | Q(starts_on=OuterRef("starts_on"), pk__lt=OuterRef("pk"))
+    )
+    if since is not None:
+        earlier = earlier.filter(starts_on__gte=since)
+    return enrolments.filter(~Exists(earlier))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
@@ -18,6 +18,7 @@ from gonghui.care.models.insurance import (
     InsuranceClaim,
     InsuranceEnrolment,
     RosterEntry,
+    first_per_unit,
 )
 from gonghui.core.attachments.kinds import AttachmentKind
 from gonghui.core.imports.declared import Field, RecordImport
@@ -29,21 +30,6 @@ from gonghui.core.records.rowaction import RecordAction
 from gonghui.core.records.tables import Column
 
 GROUP = menu_group("职工互助保障", order=65, icon="bi-shield-check")
-
-
-def first_per_unit(enrolments: QuerySet[Any], since: Any) -> QuerySet[Any]:
-    """Each unit's first enrolment (by start, then id) since `since`, per enrolling union: what
-    `insurance.units_enrolled` counts, so that a unit in two plans is one unit. Judged within
-    one owner, so that the figures of disjoint subtrees add up."""
-    earlier = InsuranceEnrolment.objects.filter(
-        enterprise=OuterRef("enterprise"), org=OuterRef("org")
-    ).filter(
-        Q(starts_on__lt=OuterRef("starts_on"))
-        | Q(starts_on=OuterRef("starts_on"), pk__lt=OuterRef("pk"))
-    )
-    if since is not None:
-        earlier = earlier.filter(starts_on__gte=since)
-    return enrolments.filter(~Exists(earlier))
 
 
 class EnrolmentFilterSet(RecordFilterSet):

@@ -16,6 +16,10 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.roles import Role
+
+# The activity record type must be registered before this module extends it; the reports app
+# discovers indicators and panels (which import these records) before the activities app is ready.
+from gonghui.activities import records as _activity_records  # noqa: F401
 from gonghui.activities.kinds import kinds
 from gonghui.care.models.welfare import (
     CONSOLATION,
