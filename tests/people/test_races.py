@@ -226,6 +226,21 @@ def test_an_import_that_keeps_clashing_fails_with_a_chinese_reason(federation, m
     assert not Person.objects.filter(id_number=new_id(1)).exists()
 
 
+def test_a_fault_that_is_no_race_is_not_retried(federation, make_persona, tmp_path,
+                                                monkeypatch):
+    calls = []
+
+    def fault(self: Any, rows: Any, context: Any) -> Any:
+        calls.append(1)
+        raise IntegrityError("NOT NULL constraint failed: people_person.name")
+
+    monkeypatch.setattr(MemberImport, "write", fault)
+    with pytest.raises(IntegrityError):
+        engine.run_import(MemberImport(), write_book(tmp_path / "r.xlsx", [member(1)]),
+                          user=make_persona("town_a_cadre"))
+    assert len(calls) == 1
+
+
 def test_a_clash_once_is_retried_from_a_fresh_read(federation, make_persona, tmp_path,
                                                    monkeypatch):
     cadre = make_persona("town_a_cadre")

@@ -228,13 +228,20 @@ CONFLICT_MESSAGE = (
 )
 
 
+# PostgreSQL's codes for what two writers of the same rows cause: a unique or check violation,
+# a serialisation failure, a deadlock.
+CONFLICT_CODES = {"23505", "23514", "40001", "40P01"}
+
+
 def is_write_conflict(exc: BaseException) -> bool:
-    """A unique or check violation, a deadlock or a serialisation failure: what concurrent
-    writers cause, as opposed to a broken database (which is raised as it is)."""
-    if isinstance(exc, IntegrityError):
-        return True
+    """Whether a failed write is what concurrent writers cause, as opposed to a fault (a NOT
+    NULL violation from a spec's bug, a broken connection), which is raised as it is."""
     code = getattr(exc.__cause__, "sqlstate", None) or getattr(exc.__cause__, "pgcode", None)
-    return code in {"40001", "40P01"}
+    if code is not None:
+        return code in CONFLICT_CODES
+    # SQLite (and an error raised without a driver cause) says it in words.
+    text = str(exc).lower()
+    return isinstance(exc, IntegrityError) and ("unique" in text or "check constraint" in text)
 
 
 def _import_once(
