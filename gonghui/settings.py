@@ -245,6 +245,12 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "gonghui.core.ops.csp.ContentSecurityPolicyMiddleware",
 )
+# Cache-Control: no-store on every response that does not say otherwise (static files do):
+# pages, exports, attachments and the API carry personal data (gonghui/core/ops/nostore.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("gonghui.core.ops.csp.ContentSecurityPolicyMiddleware") + 1,
+    "gonghui.core.ops.nostore.NoStoreMiddleware",
+)
 if "GONGHUI_CSP" in os.environ:
     GONGHUI_CSP = os.environ["GONGHUI_CSP"]
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.activities.models import ActivityUnit, Participant
 from gonghui.core.records.forms import RecordForm
 from gonghui.core.text.identifiers import IdentifierError, check_id_number
+from gonghui.core.text.names import validate_person_name
 from gonghui.orgs.models import Enterprise
 from gonghui.people.actions import find_person
 from gonghui.people.models import Person
@@ -43,6 +45,12 @@ class ParticipantForm(RecordForm):
         data: dict[str, Any] = super().clean() or {}
         raw_id = (data.get("id_number") or "").strip()
         name = "".join((data.get("name") or "").split())
+        if name:
+            try:
+                name = validate_person_name(name)  # the import's rule (gonghui.core.text.names)
+            except ValidationError as exc:
+                self.add_error("name", exc)
+                return data
         headcount = data.get("headcount")
         if raw_id:
             try:

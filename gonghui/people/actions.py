@@ -43,6 +43,31 @@ def _claim_active(person: Person) -> Membership | None:
     )
 
 
+# A page shows one membership; by the time it is posted another cadre may have ended it.
+ENDED_MEANWHILE = "该会籍已被他人办理转会或退会，请刷新页面查看最新状态后再办理"
+
+
+def _claim_to_end(person: Person, shown: Membership | None, on: datetime.date,
+                  what: str) -> Membership:
+    """The active membership, locked, that a transfer or leave dated `on` may end.
+
+    Refused unless it is still the one the cadre was shown (`shown`, when a page named one),
+    and unless `on` is after its start: a membership ending the day it began is the trace of
+    two conflicting transfers (issue 12, finding 7), and the database refuses it too.
+    """
+    current = _claim_active(person)
+    if shown is not None and (current is None or current.pk != shown.pk):
+        raise ValidationError(ENDED_MEANWHILE)
+    if current is None:
+        raise ValidationError("该人员没有有效会籍，无法转会；请办理入会" if what == "转会"
+                              else "该人员没有有效会籍")
+    if on <= current.enrolled_on:
+        raise ValidationError(
+            f"{what}日期须晚于当前会籍的入会日期（{current.enrolled_on:%Y-%m-%d}）"
+        )
+    return current
+
+
 def find_person(id_number: str) -> Person | None:
     """The one person with this ID number, wherever they are on record.
 
@@ -87,16 +112,16 @@ def transfer(
     reason: str = "",
     user: Any = None,
     request: HttpRequest | None = None,
+    membership: Membership | None = None,
 ) -> Membership:
-    """End the active membership and start one in `to_union`, both or neither."""
+    """End the active membership and start one in `to_union`, both or neither.
+
+    `membership`: the one the cadre's page showed, when it showed one (a row action).
+    """
     _require_union(to_union)
-    current = _claim_active(person)
-    if current is None:
-        raise ValidationError("该人员没有有效会籍，无法转会；请办理入会")
+    current = _claim_to_end(person, membership, on, "转会")
     if current.org_id == to_union.pk:
         raise ValidationError("该人员已是本工会会员")
-    if on < current.enrolled_on:
-        raise ValidationError("转会日期不能早于原入会日期")
     if on > timezone.localdate():
         raise ValidationError("转会日期不能晚于今天")
     current.status = MembershipStatus.TRANSFERRED
@@ -123,13 +148,10 @@ def leave(
     reason: str = "",
     user: Any = None,
     request: HttpRequest | None = None,
+    membership: Membership | None = None,
 ) -> Membership:
-    """End the active membership (退会)."""
-    current = _claim_active(person)
-    if current is None:
-        raise ValidationError("该人员没有有效会籍")
-    if on < current.enrolled_on:
-        raise ValidationError("退会日期不能早于入会日期")
+    """End the active membership (退会); `membership` as for `transfer`."""
+    current = _claim_to_end(person, membership, on, "退会")
     if on > timezone.localdate():
         raise ValidationError("退会日期不能晚于今天")
     current.status = MembershipStatus.LEFT
@@ -173,12 +195,12 @@ class PersonFromIdNumber:
     @transaction.atomic
     def create(self, data: Any, user: Any) -> Person:
         from gonghui.core.text.identifiers import IdentifierError, check_id_number
+        from gonghui.core.text.names import validate_person_name
 
         name = str(data.get("name", "")).strip()
         if not name:
             raise ValidationError("请填写姓名")
-        if len(name) > 50:
-            raise ValidationError("姓名不能超过50个字")
+        name = validate_person_name(name)  # the import's rule
         try:
             info = check_id_number(str(data.get("id_number", "")))
         except IdentifierError as exc:

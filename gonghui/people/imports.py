@@ -10,7 +10,6 @@ refused with the one answer that reveals nothing of them.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +31,7 @@ from gonghui.core.imports.spec import (
 )
 from gonghui.core.tenancy.models import user_scope_path
 from gonghui.core.text.identifiers import IdentifierError, check_id_number, check_mobile
+from gonghui.core.text.names import NameRuleError, check_person_name
 from gonghui.core.text.pinyin import initials
 from gonghui.orgs.models import UNION_KINDS, Enterprise, Organization
 from gonghui.people.actions import TRANSFER_NEEDED, release_side
@@ -49,23 +49,8 @@ YES = {"是", "y", "yes", "true", "1", "√"}
 NO = {"否", "n", "no", "false", "0", ""}
 
 
-# A name as on the ID card: Han characters (any CJK block, 〇 included), Latin letters for the
-# rare transcribed name, and the middle dot between the parts of a minority name. Excel users
-# type that dot several ways; all are stored as “·”.
-_NAME = re.compile(
-    r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z]+"
-    r"(?:·[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z]+)*"
-)
-_DOTS = str.maketrans(dict.fromkeys("•・‧．.･", "·"))
-
-
-def parse_name(value: Any) -> str:
-    name = "".join(str(value).split()).translate(_DOTS)  # "张 三" typed with a space is 张三
-    if not 1 < len(name) <= 50:
-        raise CellError("长度应为2至50个字")
-    if not _NAME.fullmatch(name):
-        raise CellError("只能包含汉字、字母和间隔号“·”，请按身份证上的姓名填写")
-    return name
+# The one name rule, shared with the web forms (gonghui.core.text.names).
+parse_name = cell_parser(check_person_name, NameRuleError)
 
 
 parse_id_number = cell_parser(check_id_number, IdentifierError)
@@ -220,8 +205,9 @@ class MemberImport(ImportSpec):
                 values["current"] = current  # already a member here: update the person only
             elif not values.get("transfer"):
                 row.reject("转会", "该人员已在其他工会有有效会籍；如需转入，请在“转会”列填“是”")
-            elif values["enrolled_on"] < current["enrolled_on"]:
-                row.reject("入会日期", "“入会日期”（转入日期）不能早于原会籍的入会日期")
+            elif values["enrolled_on"] <= current["enrolled_on"]:
+                # Not the same day either: that would leave a zero-length membership behind.
+                row.reject("入会日期", "“入会日期”（转入日期）须晚于原会籍的入会日期")
             else:
                 values["current"] = current
 

@@ -118,10 +118,12 @@ class Membership(OrgOwned):
                 name="membership_one_active_per_person",
                 violation_error_message=_("该人员已有有效会籍，同一时间只能在一个工会"),
             ),
+            # Strictly after: a membership ending the day it began is the trace of two
+            # conflicting transfers (issue 12, finding 7); people.actions refuses it first.
             models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("enrolled_on")),
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gt=models.F("enrolled_on")),
                 name="membership_ends_after_it_starts",
-                violation_error_message=_("终止日期不能早于入会日期"),
+                violation_error_message=_("终止日期须晚于入会日期"),
             ),
         ]
 

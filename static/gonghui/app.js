@@ -18,6 +18,13 @@ document.addEventListener("submit", function (event) {
   if (message && !window.confirm(message)) event.preventDefault();
 });
 
+// A <select data-autosubmit> (the page size under a list) submits its form when changed: an
+// event listener here, since the CSP allows no inline handler.
+document.addEventListener("change", function (event) {
+  const select = event.target.closest ? event.target.closest("select[data-autosubmit]") : null;
+  if (select && select.form) select.form.submit();
+});
+
 // List pages: ticking rows enables the toolbar's bulk actions (gonghui.core.rowaction);
 // the header box ticks or clears the whole page.
 (function () {

@@ -23,7 +23,8 @@
       var values = { type: "value", minInterval: 1 };
       chart.setOption({
         title: { text: spec.title, left: "center", textStyle: { fontSize: 15 } },
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        // Drawn on the canvas: the HTML tooltip writes style attributes, which the CSP refuses.
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
         legend: { top: 26 },
         grid: { left: 8, right: 24, top: 60, bottom: 8, containLabel: true },
         xAxis: many ? values : names,

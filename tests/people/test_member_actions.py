@@ -88,7 +88,7 @@ def test_a_refused_row_is_named_and_the_others_are_done(federation, login, three
                                    "reason": "退休"}, follow=True)
     body = response.content.decode()
     assert "已办理退会：1 条" in body
-    assert "未能办理退会 1 条：王四" in body and "退会日期不能早于入会日期" in body
+    assert "未能办理退会 1 条：王四" in body and "退会日期须晚于当前会籍的入会日期" in body
     late.refresh_from_db()
     assert late.status == MembershipStatus.ACTIVE
 

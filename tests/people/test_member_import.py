@@ -567,7 +567,7 @@ def test_transfer_dated_before_the_old_enrolment_is_rejected(federation, cadre, 
                    "入会日期": "2017-01-01", "转会": "是"}),
     ])
     result = import_as(cadre, path)
-    assert only_reason(result) == "“入会日期”（转入日期）不能早于原会籍的入会日期"
+    assert only_reason(result) == "“入会日期”（转入日期）须晚于原会籍的入会日期"
     assert active(p).org == federation.union_a1
 
 

@@ -175,7 +175,7 @@ def test_transfer_dated_before_enrolment_is_refused(federation):
     with pytest.raises(ValidationError) as caught:
         actions.transfer(person=federation.person_a, to_union=federation.union_a2,
                          on=D(2018, 2, 28))
-    assert messages_of(caught) == ["转会日期不能早于原入会日期"]
+    assert messages_of(caught) == ["转会日期须晚于当前会籍的入会日期（2018-03-01）"]
     federation.member_a.refresh_from_db()
     assert federation.member_a.status == MembershipStatus.ACTIVE
 
@@ -243,7 +243,7 @@ def test_leave_twice_is_refused(federation):
 def test_leave_dated_before_enrolment_is_refused(federation):
     with pytest.raises(ValidationError) as caught:
         actions.leave(person=federation.person_a, on=D(2018, 2, 1))
-    assert messages_of(caught) == ["退会日期不能早于入会日期"]
+    assert messages_of(caught) == ["退会日期须晚于当前会籍的入会日期（2018-03-01）"]
     federation.member_a.refresh_from_db()
     assert federation.member_a.status == MembershipStatus.ACTIVE
 

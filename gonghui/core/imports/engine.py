@@ -24,7 +24,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
@@ -192,96 +192,154 @@ def run_import(
     progress: ProgressCallback = _no_progress,
 ) -> ImportResult:
     """Import a workbook; see the module docstring for the steps."""
-    from gonghui.core.imports.uploads import check_upload, open_sheet
-    from gonghui.core.imports.workbooks import write_error_workbook
+    from gonghui.core.imports.uploads import check_upload
 
     started = time.perf_counter()
     # The cyclic collector stays paused for the whole import (see `bulk_session`): switched
     # back on while the last chunk's rows are still alive, it would walk them all once more.
     with bulk_session():
         kind = check_upload(path, filename=filename or path.name)
-        context = ImportContext(user=user, all_or_nothing=all_or_nothing)
-        result = ImportResult(warnings=context.warnings)
-        bad: list[Row] = []
-
-        total, rows_in = open_sheet(path, kind)
-        progress("read", 0, total)
-        top = list(islice(rows_in, 10))
-        layout = match_headers(top, spec, context)
-        numbered = enumerate(
-            chain(top[layout.header_row + 1 :], rows_in), start=layout.header_row + 2
-        )
-        target = error_path or path.with_name(f"{path.stem}-errors.xlsx")
-
-        def report_errors() -> None:
-            result.rejected = len(bad)
-            if bad:
-                write_error_workbook(target, layout.headers, bad)
-                result.error_workbook = target
-
-        def audit_import() -> None:
-            audit.record(
-                AuditAction.IMPORT,
-                user=user,
-                object_type=spec.slug,
-                changes={
-                    "file": filename or path.name,
-                    "read": result.read,
-                    "created": result.created,
-                    "updated": result.updated,
-                    "rejected": result.rejected,
-                    "all_or_nothing": all_or_nothing,
-                },
-            )
-
-        try:
-            with transaction.atomic(), write_behind() as writer:
-                context.writer = writer
-                size = FIRST_CHUNK
-                while True:
-                    # Rows are parsed as they are read, so reading (which may wait for the
-                    # next part of a large sheet) and parsing interleave.
-                    chunk: list[Row] = []
-                    taken = 0
-                    for n, cells in islice(numbered, size):
-                        taken += 1
-                        if not _is_blank(cells):
-                            chunk.append(parse_row(n, cells, layout))
-                    if not taken:
-                        break
-                    size = _next_chunk_size(total, n)
-                    if not chunk:
-                        continue
-                    spec.check(chunk, context)
-                    good = [row for row in chunk if not row.errors]
-                    bad.extend(row for row in chunk if row.errors)
-                    result.read += len(chunk)
-                    if good and not (all_or_nothing and bad):
-                        written = spec.write(good, context)
-                        result.created += written.created
-                        result.updated += written.updated
-                    progress("import", chunk[-1].number, total)
-                if all_or_nothing and bad:
-                    raise _RollBack
-                # While the writer finishes the last rows: the error workbook, and the audit
-                # row, which commits with the rows it describes.
-                report_errors()
-                audit_import()
-        except _RollBack:
-            result.created = result.updated = 0
-            context.warnings.append(
-                f"已选择“全部正确才导入”：有 {len(bad)} 行错误，未写入任何数据"
-            )
-            report_errors()
-            audit_import()
-        except BaseException:
-            # Nothing was written: no error workbook may suggest otherwise.
-            if result.error_workbook is not None:
-                result.error_workbook.unlink(missing_ok=True)
-            raise
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                result, total = _import_once(
+                    spec, path, kind, user=user, filename=filename,
+                    all_or_nothing=all_or_nothing, error_path=error_path, progress=progress,
+                )
+                break
+            except (IntegrityError, OperationalError) as exc:
+                # Another writer (an import, a form) changed the same people between this
+                # file's check and its write: the transaction is gone whole, so the file is
+                # read and checked again against what is on record now (issue 12, finding 7).
+                if not is_write_conflict(exc):
+                    raise
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise ImportRejected(CONFLICT_MESSAGE) from exc
     progress("done", total, total)
     result.seconds = time.perf_counter() - started
     return result
+
+
+# How many times a file is imported again after a concurrent writer's change collided with it.
+CONFLICT_ATTEMPTS = 3
+
+CONFLICT_MESSAGE = (
+    "导入时有他人同时修改了相同的人员或记录，已重试仍未成功，未写入任何数据；"
+    "请稍后重新导入。"
+)
+
+
+# PostgreSQL's codes for what two writers of the same rows cause: a unique or check violation,
+# a serialisation failure, a deadlock.
+CONFLICT_CODES = {"23505", "23514", "40001", "40P01"}
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether a failed write is what concurrent writers cause, as opposed to a fault (a NOT
+    NULL violation from a spec's bug, a broken connection), which is raised as it is."""
+    code = getattr(exc.__cause__, "sqlstate", None) or getattr(exc.__cause__, "pgcode", None)
+    if code is not None:
+        return code in CONFLICT_CODES
+    # SQLite (and an error raised without a driver cause) says it in words.
+    text = str(exc).lower()
+    return isinstance(exc, IntegrityError) and ("unique" in text or "check constraint" in text)
+
+
+def _import_once(
+    spec: ImportSpec,
+    path: Path,
+    kind: str,
+    *,
+    user: Any,
+    filename: str | None,
+    all_or_nothing: bool,
+    error_path: Path | None,
+    progress: ProgressCallback,
+) -> tuple[ImportResult, int]:
+    """One reading, checking and writing of the file, in one transaction; and the sheet's
+    row count as the reader gave it."""
+    from gonghui.core.imports.uploads import open_sheet
+    from gonghui.core.imports.workbooks import write_error_workbook
+
+    context = ImportContext(user=user, all_or_nothing=all_or_nothing)
+    result = ImportResult(warnings=context.warnings)
+    bad: list[Row] = []
+
+    total, rows_in = open_sheet(path, kind)
+    progress("read", 0, total)
+    top = list(islice(rows_in, 10))
+    layout = match_headers(top, spec, context)
+    numbered = enumerate(
+        chain(top[layout.header_row + 1 :], rows_in), start=layout.header_row + 2
+    )
+    target = error_path or path.with_name(f"{path.stem}-errors.xlsx")
+
+    def report_errors() -> None:
+        result.rejected = len(bad)
+        if bad:
+            write_error_workbook(target, layout.headers, bad)
+            result.error_workbook = target
+
+    def audit_import() -> None:
+        audit.record(
+            AuditAction.IMPORT,
+            user=user,
+            object_type=spec.slug,
+            changes={
+                "file": filename or path.name,
+                "read": result.read,
+                "created": result.created,
+                "updated": result.updated,
+                "rejected": result.rejected,
+                "all_or_nothing": all_or_nothing,
+            },
+        )
+
+    try:
+        with transaction.atomic(), write_behind() as writer:
+            context.writer = writer
+            size = FIRST_CHUNK
+            while True:
+                # Rows are parsed as they are read, so reading (which may wait for the
+                # next part of a large sheet) and parsing interleave.
+                chunk: list[Row] = []
+                taken = 0
+                for n, cells in islice(numbered, size):
+                    taken += 1
+                    if not _is_blank(cells):
+                        chunk.append(parse_row(n, cells, layout))
+                if not taken:
+                    break
+                size = _next_chunk_size(total, n)
+                if not chunk:
+                    continue
+                spec.check(chunk, context)
+                good = [row for row in chunk if not row.errors]
+                bad.extend(row for row in chunk if row.errors)
+                result.read += len(chunk)
+                if good and not (all_or_nothing and bad):
+                    written = spec.write(good, context)
+                    result.created += written.created
+                    result.updated += written.updated
+                progress("import", chunk[-1].number, total)
+            if all_or_nothing and bad:
+                raise _RollBack
+            # While the writer finishes the last rows: the error workbook, and the audit
+            # row, which commits with the rows it describes.
+            report_errors()
+            audit_import()
+    except _RollBack:
+        result.created = result.updated = 0
+        context.warnings.append(
+            f"已选择“全部正确才导入”：有 {len(bad)} 行错误，未写入任何数据"
+        )
+        report_errors()
+        audit_import()
+    except BaseException:
+        # Nothing was written: no error workbook may suggest otherwise.
+        if result.error_workbook is not None:
+            result.error_workbook.unlink(missing_ok=True)
+        raise
+    return result, total
 
 
 def _next_chunk_size(total: int, last: int) -> int:

@@ -52,3 +52,31 @@ class RecordForm(forms.ModelForm):
 
         # After the querysets are scoped: a picker reads its chosen label through them.
         use_pickers(self.fields, create=True)
+
+    def validate_unique(self) -> None:
+        """Django's unique checks, with messages that say nothing about other branches.
+
+        The check itself has to look at every row (the index is global), but the answer only
+        confirms a duplicate the user can see; a value held outside their subtree gets a
+        message that neither says it exists nor where (issue 12, finding 10).
+        """
+        super().validate_unique()
+        for name, errors in list(self.errors.items()):
+            data = errors.as_data()
+            if name not in self.fields or not any(e.code == "unique" for e in data):
+                continue
+            kept = [e for e in data if e.code != "unique"]
+            self.errors[name] = self.error_class(
+                [*kept, ValidationError(self._unique_message(name), code="unique")]
+            )
+
+    def _unique_message(self, name: str) -> str:
+        model = self._meta.model
+        field = model._meta.get_field(name)
+        label = str(field.verbose_name)
+        value = getattr(self.instance, field.attname, None)
+        rows = model._default_manager
+        visible = rows.visible_to(self.user) if hasattr(rows, "visible_to") else rows.all()
+        if visible.filter(**{field.attname: value}).exclude(pk=self.instance.pk).exists():
+            return f"该{label}已登记，请勿重复录入"
+        return f"该{label}无法使用，请核对后重新填写；如确认无误，请联系上级工会"

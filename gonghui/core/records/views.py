@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import (
     FileResponse,
@@ -240,14 +241,69 @@ class RecordRevealView(RecordView):
         return response
 
 
+# The edit form's hidden field: the record's `updated_at` as the cadre's page showed it.
+VERSION_FIELD = "record_version"
+
+# What a cadre is told when someone else saved the record between their reading and saving it.
+STALE_MESSAGE = _(
+    "该记录已被他人修改，您的修改尚未保存。请核对当前内容（可在新窗口打开查看）；"
+    "您填写的内容仍在下方，确认无误后再次点击“保存”。"
+)
+
+# What a unique index's refusal becomes when it comes from a race the form could not foresee
+# (two cadres entering the same new ID number at the same moment): never a 500, and nothing
+# said about any record the writer cannot see.
+CONFLICT_MESSAGE = _(
+    "保存未成功：与他人同时提交的内容冲突（例如同一证件号码或编号刚被登记）。"
+    "未写入任何数据，请刷新页面核对后再提交。"
+)
+
+
+def record_version(obj: Any) -> str:
+    stamp = getattr(obj, "updated_at", None)
+    return stamp.isoformat() if stamp is not None else ""
+
+
+class StaleRecord(Exception):
+    """The record changed since the edit page was read; carries its version now."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(current)
+        self.current = current
+
+
 class RecordEditView(RecordView):
-    """Create (no pk) or update (pk) through the record type's form, audited."""
+    """Create (no pk) or update (pk) through the record type's form, audited.
+
+    An edit carries the record's version (`updated_at`) in a hidden field; the save locks the
+    row and compares it, so of two cadres editing the same record the second is told instead
+    of silently overwriting the first (issue 12, finding 7). A post without the field (an old
+    page, a script) is not checked.
+    """
 
     template_name = "core/record_form.html"
 
     def form(self, obj: Any) -> Any:
         data = self.request.POST if self.request.method == "POST" else None
-        return self.record_type.form_class(data, instance=obj, user=self.request.user)
+        form = self.record_type.form_class(data, instance=obj, user=self.request.user)
+        if obj is not None and record_version(obj):
+            form.fields[VERSION_FIELD] = forms.CharField(
+                required=False, widget=forms.HiddenInput, initial=record_version(obj)
+            )
+        return form
+
+    def check_version(self, form: Any, obj: Any) -> None:
+        """Lock the record and refuse the save if it is no longer the version the page showed."""
+        seen = form.cleaned_data.get(VERSION_FIELD) if VERSION_FIELD in form.fields else ""
+        if not seen:
+            return
+        stamp = (
+            type(obj)._base_manager.select_for_update()
+            .filter(pk=obj.pk).values_list("updated_at", flat=True).first()
+        )
+        current = stamp.isoformat() if stamp is not None else ""
+        if current != seen:
+            raise StaleRecord(current)
 
     def instance(self) -> Any:
         return self.get_object() if "pk" in self.kwargs else None
@@ -294,13 +350,29 @@ class RecordEditView(RecordView):
             )
         try:
             with transaction.atomic():
+                if obj is not None:
+                    self.check_version(form, obj)
                 saved = self.save(form, obj)
                 after = audit.snapshot(saved)
                 action = AuditAction.UPDATE if obj is not None else AuditAction.CREATE
                 audit.record(action, request=request, obj=saved, changes=audit.diff(before, after))
+        except StaleRecord as stale:
+            # Nothing written; the cadre's input stays on the form, which now carries the
+            # current version, so a second 保存 after checking is a deliberate overwrite.
+            form.data = form.data.copy()
+            form.data[VERSION_FIELD] = stale.current
+            form.add_error(None, STALE_MESSAGE)
+            return render(
+                request, self.template_name, self.context(object=obj, form=form), status=409
+            )
         except ValidationError as exc:
             # A workflow refused (e.g. already a member elsewhere): nothing was written.
             form.add_error(None, exc)
+            return render(
+                request, self.template_name, self.context(object=obj, form=form), status=400
+            )
+        except IntegrityError:
+            form.add_error(None, CONFLICT_MESSAGE)
             return render(
                 request, self.template_name, self.context(object=obj, form=form), status=400
             )
