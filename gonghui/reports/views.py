@@ -265,10 +265,30 @@ def review_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# What an account that sees no records comes to the platform for (the security administrator
+# manages accounts, the auditor reads the audit log): (permission, title, what it is, url name).
+DUTIES = (
+    ("accounts.view_user", "账号管理", "查看账号，新建账号，设置所属组织和角色，重置密码，"
+     "解除锁定，停用账号。", "account-list"),
+    ("accounts.manage_accounts", "新建账号", "为新同志开设账号并分配组织和角色（三员分立："
+     "系统管理员、安全管理员、审计员不可兼任）。", "account-create"),
+    ("core.view_auditentry", "审计日志", "查看谁在何时做了什么：登录、查看敏感信息、导入导出、"
+     "新增修改删除和审批。", "audit-log"),
+)
+
+
+def duties(user: Any) -> list[tuple[str, str, str]]:
+    """The home page's links for what the account may do: (title, description, url)."""
+    return [(title, text, reverse(name)) for perm, title, text, name in DUTIES
+            if user.has_perm(perm)]
+
+
 def home(request: HttpRequest) -> HttpResponse:
     cards, board, counted_at = home_figures(request.user, request.GET.get("period", ""))
     if board is not None and board.period_error:
         messages.error(request, board.period_error)
     return render(
-        request, "core/home.html", {"cards": cards, "board": board, "counted_at": counted_at}
+        request, "core/home.html",
+        {"cards": cards, "board": board, "counted_at": counted_at,
+         "duties": duties(request.user) if not cards else []},
     )
