@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served from here
     "django_tasks",
     "django_tasks_db",
 ]
@@ -280,6 +281,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Gonghui 工会工作平台 API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from the installed package's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Two models have a field called `sex`/`status`-like choices; name the enums once.
     "ENUM_NAME_OVERRIDES": {"SexEnum": "gonghui.people.models.Sex"},
 }

@@ -18,6 +18,10 @@ class AccountsConfig(AppConfig):
         autodiscover_modules("roles")
         # Signal receivers: the lockout audit row and the session's login time.
         from gonghui.accounts import lockout, middleware  # noqa: F401
+        from gonghui.accounts.roles import role_label
+        from gonghui.core.audit import present
+
+        present.register_values("roles", role_label)
 
 
 def _sync_roles_last(sender: AppConfig, **kwargs: Any) -> None:

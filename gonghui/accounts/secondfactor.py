@@ -12,6 +12,7 @@ verified it into the session, and `OTPMiddleware` reads it back on every request
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -118,6 +120,33 @@ def confirm_enrolment(request: HttpRequest, user: User, token: str) -> list[str]
     mark_verified(request, device)
     audit.record(AuditAction.OTP_ENROL, request=request, user=user, obj=user)
     return codes
+
+
+# Below this wait a refused code is just a mistyped one: django-otp's wait doubles from one
+# second after each failure, and the person reading the app again takes longer than that.
+THROTTLE_NOTICE_SECONDS = 10
+
+
+def throttle_wait(user: User) -> int:
+    """Seconds before the account's authenticator codes are checked again (0: now).
+
+    django-otp refuses every code, the right one included, while a device is throttled; the
+    person must be told to wait rather than that their code is wrong.
+    """
+    device = totp_device(user)
+    if device is None:
+        return 0
+    allowed, detail = device.verify_is_allowed()
+    if allowed or not detail or detail.get("locked_until") is None:
+        return 0
+    remaining = (detail["locked_until"] - timezone.now()).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+def wait_message(seconds: int) -> str:
+    """尝试次数过多，请N分钟后再试 (or N秒 under a minute)."""
+    span = f"{seconds}秒" if seconds < 60 else f"{math.ceil(seconds / 60)}分钟"
+    return f"尝试次数过多，请{span}后再试。"
 
 
 def verify(request: HttpRequest, user: User, token: str) -> bool:

@@ -50,9 +50,15 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect(secondfactor.safe_next(request))
     error = ""
     if request.method == "POST":
+        throttled = secondfactor.throttle_wait(user) > 0
         if secondfactor.verify(request, user, request.POST.get("token", "")):
             return redirect(secondfactor.safe_next(request))
-        error = "验证码不正确或已使用过，请重新输入。"
+        wait = secondfactor.throttle_wait(user)
+        if wait and (throttled or wait >= secondfactor.THROTTLE_NOTICE_SECONDS):
+            # Refused unread (django-otp's throttle), or the next try is a while off: say so.
+            error = secondfactor.wait_message(wait)
+        else:
+            error = "验证码不正确或已使用过，请重新输入。"
     return _bare(
         request,
         "accounts/otp_verify.html",

@@ -15,14 +15,16 @@ SPENT = ExpressionWrapper(F("money") + F("goods_value"),
 
 
 @indicator("activities.held", "开展活动", "次", slug="activities",
-           query=lambda scope: scope.dates)
+           query=lambda scope: scope.dates,
+           description="期间内开始的各类活动次数（按开始日期），含会议、走访、慰问、培训等。")
 def held(scope: Scope) -> QuerySet[Activity]:
     """Activities of every kind that started in the period."""
     return scope.records(Activity).filter(start_date__range=scope.range)
 
 
 @indicator("activities.spent", "活动经费及物资", "元", slug="activities",
-           query=lambda scope: scope.dates, total=SPENT)
+           query=lambda scope: scope.dates, total=SPENT,
+           description="期间内开始的活动所用资金与物资折价之和（元，按开始日期）。")
 def spent(scope: Scope) -> QuerySet[Activity]:
     """Money and goods value of the activities that started in the period."""
     return scope.records(Activity).filter(start_date__range=scope.range)

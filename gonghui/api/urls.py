@@ -1,9 +1,10 @@
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from gonghui.api.docs import SwaggerView, api_index
 from gonghui.api.views import viewset_for
 from gonghui.core.records.registry import registry
 
@@ -24,3 +25,11 @@ urlpatterns = [
 for pattern in urlpatterns:
     if pattern.callback is not None:
         login_not_required(pattern.callback)
+
+# The documentation pages are the platform's pages: signed in through the login page (the
+# login middleware sends anyone else there), not through a token.
+urlpatterns += [
+    path("", api_index, name="api-index"),
+    # DRF marks its views login_not_required (it answers 403 itself): send a person to log in.
+    path("docs/", login_required(SwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+]

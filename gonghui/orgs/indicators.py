@@ -12,21 +12,25 @@ UNION_KIND_QUERY = "&".join(f"kind={kind.value}" for kind in UNION_KINDS)
 
 
 @indicator("orgs.unions_founded", "新建工会", "个", slug="orgs",
-           query=lambda scope: f"{UNION_KIND_QUERY}&{scope.dates}")
+           query=lambda scope: f"{UNION_KIND_QUERY}&{scope.dates}",
+           description="期间内新成立的基层工会和联合工会个数（按成立日期）。")
 def unions_founded(scope: Scope) -> QuerySet[Organization]:
     """Grassroots and joint unions founded in the period."""
     return scope.records(Organization).filter(kind__in=UNION_KINDS, founded_on__range=scope.range)
 
 
 @indicator("orgs.elections_held", "指导基层工会换届", "个", slug="elections",
-           query=lambda scope: scope.dates)
+           query=lambda scope: scope.dates,
+           description="期间内完成换届选举的工会个数（按选举日期）。")
 def elections_held(scope: Scope) -> QuerySet[Election]:
     """Term elections held in the period (by election date)."""
     return scope.records(Election).filter(held_on__range=scope.range)
 
 
 @indicator("orgs.elections_overdue", "逾期未换届工会", "个", slug="orgs",
-           query=lambda scope: f"election_status={OVERDUE}&on={scope.end}")
+           query=lambda scope: f"election_status={OVERDUE}&on={scope.end}",
+           description="期末最后一天任期已满而未换届的工会个数；从未登记换届的工会按成立"
+           "满三年计，两者都没有的不计。")
 def elections_overdue(scope: Scope) -> QuerySet[Organization]:
     """Unions whose term had run out on the period's last day without a new election.
 
@@ -40,7 +44,8 @@ def elections_overdue(scope: Scope) -> QuerySet[Organization]:
 
 
 @indicator("orgs.workers_homes_awarded", "命名职工之家", "个", slug="homes",
-           query=lambda scope: scope.dates)
+           query=lambda scope: scope.dates,
+           description="期间内获命名的各级职工之家个数（按命名日期）。")
 def workers_homes_awarded(scope: Scope) -> QuerySet[WorkersHome]:
     """Workers' home titles named in the period, at every level (by the naming date)."""
     return scope.records(WorkersHome).filter(awarded_on__range=scope.range)

@@ -91,7 +91,7 @@ class Indicator:
     label: str
     unit: str
     records: Records
-    description: str = ""
+    description: str = ""  # in Chinese: what the figure counts (the label when none is given)
     # Whether the figures of disjoint subtrees add up to the figure of their union (counts of
     # records do; a rate or a count of distinct people across unions would not). The review's
     # table writes a 合计 only for additive indicators.
@@ -101,6 +101,14 @@ class Indicator:
     query: Callable[[Scope], str] | None = None
     # A field summed over the records instead of counting them ("amount", "person_times").
     total: Any = ""  # a field name or an expression summed over the records
+
+    @property
+    def group(self) -> str:
+        """The Chinese name of the app that declares the indicator (the picker's groups)."""
+        from django.apps import apps
+
+        config = apps.get_containing_app_config(getattr(self.records, "__module__", ""))
+        return str(config.verbose_name) if config is not None else "其他"
 
     @property
     def traced(self) -> bool:
@@ -141,19 +149,22 @@ def indicator(
     slug: str = "",
     query: Callable[[Scope], str] | None = None,
     total: Any = "",
+    description: str = "",
 ) -> Callable[[Records], Records]:
-    """Register the decorated function as the indicator `key`; its docstring describes it.
+    """Register the decorated function as the indicator `key`.
 
     The function returns the records the figure is made of (a queryset through
     `scope.records`); the figure is their count, or the sum of `total`. `slug` and `query` name
-    the list page that shows exactly those records.
+    the list page that shows exactly those records. `description` says in Chinese what the
+    figure counts (the Excel 指标说明 sheet, the home page's hint); without one the label
+    stands in. The docstring is for the developer and is never shown.
     """
 
     def register(records: Records) -> Records:
         if key in _REGISTRY and _REGISTRY[key].records is not records:
             raise ValueError(f"indicator {key!r} is registered twice")
         _REGISTRY[key] = Indicator(
-            key, label, unit, records, (records.__doc__ or "").strip(), additive,
+            key, label, unit, records, description.strip() or label, additive,
             slug, query, total,
         )
         return records

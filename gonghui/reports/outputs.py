@@ -114,13 +114,18 @@ def to_xlsx(review: CompiledReview) -> bytes:
         sheet.write_string(line, note_col, NON_ADDITIVE_NOTE.format(labels="、".join(not_additive)))
 
     about = book.add_worksheet("指标说明")
-    about.write_row(0, 0, ["指标代码", "指标", "单位", "口径", "可否相加"], header)
-    about.set_column(0, 0, 30)
-    about.set_column(1, 1, 16)
-    about.set_column(3, 3, 60)
+    # Each figure in words: what it counts, in Chinese. The key comes last, for whoever
+    # matches the sheet against the JSON download.
+    about.write_row(0, 0, ["指标", "分类", "单位", "统计口径", "可否相加", "JSON字段名"], header)
+    about.set_column(0, 0, 18)
+    about.set_column(1, 1, 10)
+    about.set_column(2, 2, 6)
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    about.set_column(3, 3, 60, wrap)
+    about.set_column(5, 5, 28)
     for n, item in enumerate(items, start=1):
-        about.write_row(n, 0, [item.key, item.label, item.unit, item.description,
-                               "是" if item.additive else "否"])
+        about.write_row(n, 0, [item.label, item.group, item.unit, item.description,
+                               "是" if item.additive else "否", item.key])
     book.close()
     return out.getvalue()
 

@@ -112,9 +112,87 @@ def check_narrative(text: str) -> None:
         names = "、".join(f"〔{key}〕" for key in unknown)
         raise NarrativeError(
             f"正文中的占位符{names}不是已登记的指标。可用的指标：" + "、".join(
-                f"〔{item.key}〕{item.label}" for item in indicators.registered()
+                f"〔{name}〕" for name in indicator_names().values()
             )
         )
+
+
+# A figure as the cadre reads and types it: 〔在会会员〕 or 〔在会会员:精确〕 (a full-width colon
+# too). A bracket of digits alone is a document number (莱工发〔2018〕5号), not a figure.
+NAMED = re.compile(r"〔(?P<name>[^〔〕\n]+?)(?P<exact>[:：]精确)?〕")
+DOCUMENT_NUMBER = re.compile(r"\d+")
+
+
+def indicator_names() -> dict[str, str]:
+    """Each indicator's name in the editable text, by key: its label, or where two indicators
+    share a label, the label and the group it is listed under (发展会员（会员）)."""
+    items = indicators.registered()
+    count: dict[str, int] = {}
+    for item in items:
+        count[item.label] = count.get(item.label, 0) + 1
+    return {
+        item.key: item.label if count[item.label] == 1 else f"{item.label}（{item.group}）"
+        for item in items
+    }
+
+
+def to_names(text: str) -> str:
+    """The stored text (figures by key) as the cadre edits it (figures by name)."""
+    names = indicator_names()
+
+    def name(found: re.Match[str]) -> str:
+        key = found["key"]
+        if key not in names:
+            return found[0]  # a key no indicator has any more: check_narrative says so
+        return f"〔{names[key]}{':精确' if found['exact'] else ''}〕"
+
+    return PLACEHOLDER.sub(name, text)
+
+
+def to_keys(text: str) -> str:
+    """The text as the cadre typed it (figures by name) as stored (figures by key).
+
+    Raises NarrativeError naming every bracket that is no indicator's name, or the name of
+    more than one; the caller keeps the typed text so that nothing is lost."""
+    keys = {name: key for key, name in indicator_names().items()}
+    shared: dict[str, list[str]] = {}
+    for key, name in indicator_names().items():
+        label = indicators.get(key).label
+        if name != label:
+            shared.setdefault(label, []).append(name)
+    unknown: list[str] = []
+    ambiguous: list[str] = []
+
+    def key_of(found: re.Match[str]) -> str:
+        name = found["name"].strip()
+        exact = ":精确" if found["exact"] else ""
+        if name in keys:
+            return f"〔{keys[name]}{exact}〕"
+        if PLACEHOLDER.fullmatch(f"〔{name}〕"):
+            return f"〔{name}{exact}〕"  # a key typed as such: check_narrative checks it
+        if DOCUMENT_NUMBER.fullmatch(name):
+            return found[0]
+        if name in shared:
+            ambiguous.append(name)
+        elif name not in unknown:
+            unknown.append(name)
+        return found[0]
+
+    converted = NAMED.sub(key_of, text)
+    problems = []
+    for name in dict.fromkeys(ambiguous):
+        choices = "、".join(f"〔{n}〕" for n in shared[name])
+        problems.append(f"〔{name}〕对应多个指标，请写明是哪一个：{choices}")
+    if unknown:
+        listed = "、".join(f"〔{name}〕" for name in unknown)
+        problems.append(
+            f"正文中的{listed}不是指标名称，请从“插入指标”中选择（可用的指标："
+            + "、".join(f"〔{name}〕" for name in indicator_names().values())
+            + "）；如需书写方括号本身，请改用［］"
+        )
+    if problems:
+        raise NarrativeError("；".join(problems) + "。")
+    return converted
 
 
 def figure(key: str, value: Value, *, exact: bool = False) -> str:
@@ -131,28 +209,73 @@ def fill(text: str, values: dict[str, Value]) -> str:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """A run of a paragraph: plain text, or a figure linked to the list of its records."""
+
+    text: str
+    url: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
 class Block:
-    """One paragraph of the rendered text: a level-1 heading, or body with a run-in lead."""
+    """One paragraph of the rendered text: a level-1 heading, or body with a run-in lead.
+
+    `text` and `lead` are the filled-in words (Word, the CLI); `pieces` and `lead_pieces` are
+    the same words with each figure apart, so the page can link it to its records.
+    """
 
     kind: str  # "h1" or "p"
     text: str
     lead: str = ""  # the run-in level-2 heading of a body paragraph, if any
+    pieces: tuple[Piece, ...] = field(default=(), compare=False)
+    lead_pieces: tuple[Piece, ...] = field(default=(), compare=False)
 
 
-def blocks(text: str) -> list[Block]:
+def _pieces(raw: str, values: dict[str, Value] | None, urls: dict[str, str]) -> tuple[Piece, ...]:
+    if values is None:
+        return (Piece(raw),) if raw else ()
+    out: list[Piece] = []
+    at = 0
+    for found in PLACEHOLDER.finditer(raw):
+        if found.start() > at:
+            out.append(Piece(raw[at:found.start()]))
+        key = found["key"]
+        out.append(Piece(figure(key, values[key], exact=bool(found["exact"])),
+                         urls.get(key, ""), key))
+        at = found.end()
+    if at < len(raw):
+        out.append(Piece(raw[at:]))
+    return tuple(out)
+
+
+def blocks(
+    text: str, values: dict[str, Value] | None = None, urls: dict[str, str] | None = None
+) -> list[Block]:
+    """The paragraphs of a text; with `values` the text still holds its placeholders and each
+    figure becomes a piece of its own (linked to `urls[key]` when given)."""
+    links = urls or {}
     out = []
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
             continue
         if HEADING_1.match(line):
-            out.append(Block("h1", line))
-        elif HEADING_2.match(line):
+            pieces = _pieces(line, values, links)
+            out.append(Block("h1", _joined(pieces), pieces=pieces))
+        elif HEADING_2.match(line) and "。" in line:
             lead, stop, rest = line.partition("。")
-            out.append(Block("p", rest, lead + stop) if stop else Block("p", line))
+            lead_pieces = _pieces(lead + stop, values, links)
+            pieces = _pieces(rest, values, links)
+            out.append(Block("p", _joined(pieces), _joined(lead_pieces), pieces, lead_pieces))
         else:
-            out.append(Block("p", line))
+            pieces = _pieces(line, values, links)
+            out.append(Block("p", _joined(pieces), pieces=pieces))
     return out
+
+
+def _joined(pieces: tuple[Piece, ...]) -> str:
+    return "".join(piece.text for piece in pieces)
 
 
 @dataclass(frozen=True)
@@ -222,13 +345,18 @@ def compile_review(
     values = indicators.compute(org, period, user)
     if narrative is None:
         narrative = default_narrative(org, period, values)
+    check_narrative(narrative)
+    # Each figure in the text links to the list of exactly the records it counts (as the
+    # figure table does): the same filter, so the list's count is the figure.
+    scope = Scope(org, period, user)
+    urls = {key: indicators.get(key).list_url(scope) for key in placeholder_keys(narrative)}
     return CompiledReview(
         org=org,
         period=period,
         title=title or default_title(org, period),
         narrative=narrative,
         values=values,
-        blocks=blocks(fill(narrative, values)),
+        blocks=blocks(narrative, values, urls),
         user=user,
     )
 

@@ -27,7 +27,15 @@ from gonghui.reports import indicators, outputs
 from gonghui.reports.home import choose_period, half_year_choices, home_figures, latest_activity
 from gonghui.reports.models import Review
 from gonghui.reports.periods import PERIOD_HELP, Period, PeriodError
-from gonghui.reports.review import CompiledReview, NarrativeError, check_narrative, compile_review
+from gonghui.reports.review import (
+    CompiledReview,
+    NarrativeError,
+    check_narrative,
+    compile_review,
+    indicator_names,
+    to_keys,
+    to_names,
+)
 
 DOWNLOADS = (("docx", "Word"), ("xlsx", "Excel"), ("json", "JSON"))
 
@@ -38,18 +46,28 @@ class ReviewForm(forms.Form):
     )
     narrative = forms.CharField(
         label="正文",
-        widget=forms.Textarea(attrs={"rows": 16, "class": "form-control"}),
+        widget=forms.Textarea(attrs={"rows": 16, "class": "form-control",
+                                     "data-indicator-target": "1"}),
         help_text="每行一段；“一、”开头的行为一级标题，“（一）”开头的段落以第一个句号前的文字为"
-        "二级标题。〔指标代码〕处在显示和下载时填入按记录计算的最新数字（〔指标代码:精确〕不取整）。",
+        "二级标题。〔指标名称〕处在显示和下载时填入按记录计算的最新数字（〔指标名称:精确〕不取整），"
+        "可用下方“插入指标”选择插入。",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The stored text names figures by key (〔members.active〕); the cadre edits names.
+        initial = kwargs.get("initial")
+        if initial and initial.get("narrative"):
+            kwargs["initial"] = {**initial, "narrative": to_names(initial["narrative"])}
+        super().__init__(*args, **kwargs)
 
     def clean_narrative(self) -> str:
         text: str = self.cleaned_data["narrative"]
         try:
-            check_narrative(text)
+            stored = to_keys(text)
+            check_narrative(stored)
         except NarrativeError as exc:
             raise forms.ValidationError(str(exc)) from exc
-        return text
+        return stored
 
 
 def _require(request: HttpRequest, action: str) -> None:
@@ -112,6 +130,7 @@ def _context(request: HttpRequest, review: CompiledReview, **extra: Any) -> dict
             for item in indicators.registered()
         ],
         "values": review.values,
+        "picker": _indicator_picker(),
         "saved_list": Review.objects.visible_to(request.user)
         .filter(period_code=review.period.code)
         .select_related("org", "author"),
@@ -120,6 +139,16 @@ def _context(request: HttpRequest, review: CompiledReview, **extra: Any) -> dict
         "period_help": PERIOD_HELP,
         **extra,
     }
+
+
+def _indicator_picker() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The editor's 插入指标 list: (group, [(name as typed, name with unit)]) per app."""
+    names = indicator_names()
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for item in indicators.registered():
+        name = names[item.key]
+        groups.setdefault(item.group, []).append((f"〔{name}〕", f"{name}（{item.unit}）"))
+    return [(group, sorted(options, key=lambda o: o[1])) for group, options in groups.items()]
 
 
 def review_index(request: HttpRequest) -> HttpResponse:
@@ -265,10 +294,30 @@ def review_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# What an account that sees no records comes to the platform for (the security administrator
+# manages accounts, the auditor reads the audit log): (permission, title, what it is, url name).
+DUTIES = (
+    ("accounts.view_user", "账号管理", "查看账号，新建账号，设置所属组织和角色，重置密码，"
+     "解除锁定，停用账号。", "account-list"),
+    ("accounts.manage_accounts", "新建账号", "为新同志开设账号并分配组织和角色（三员分立："
+     "系统管理员、安全管理员、审计员不可兼任）。", "account-create"),
+    ("core.view_auditentry", "审计日志", "查看谁在何时做了什么：登录、查看敏感信息、导入导出、"
+     "新增修改删除和审批。", "audit-log"),
+)
+
+
+def duties(user: Any) -> list[tuple[str, str, str]]:
+    """The home page's links for what the account may do: (title, description, url)."""
+    return [(title, text, reverse(name)) for perm, title, text, name in DUTIES
+            if user.has_perm(perm)]
+
+
 def home(request: HttpRequest) -> HttpResponse:
     cards, board, counted_at = home_figures(request.user, request.GET.get("period", ""))
     if board is not None and board.period_error:
         messages.error(request, board.period_error)
     return render(
-        request, "core/home.html", {"cards": cards, "board": board, "counted_at": counted_at}
+        request, "core/home.html",
+        {"cards": cards, "board": board, "counted_at": counted_at,
+         "duties": duties(request.user) if not cards else []},
     )

@@ -177,6 +177,55 @@ def test_a_code_is_accepted_once(make_persona: Callable[[str], User]) -> None:
     assert second.get("/").status_code == 302
 
 
+def test_a_throttled_device_says_to_wait_instead_of_calling_the_code_wrong(
+    make_persona: Callable[[str], User],
+) -> None:
+    user = make_persona("city_admin")
+    client = password_login(user.username)
+    # Eight wrong codes in a row: django-otp now refuses every code for 2**7 = 128 seconds.
+    TOTPDevice.objects.filter(user=user).update(
+        throttling_failure_count=8, throttling_failure_timestamp=timezone.now()
+    )
+    device = TOTPDevice.objects.get(user=user)
+    right = f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+    refused = client.post(reverse("otp-verify"), {"token": right})
+    html = refused.content.decode()
+    # Even the right code is refused unread, and the person is told to wait, not that it was wrong.
+    assert refused.status_code == 200
+    assert "尝试次数过多，请3分钟后再试" in html
+    assert "不正确" not in html
+    assert client.get("/").status_code == 302
+    # Once the wait is over the same code opens the platform.
+    TOTPDevice.objects.filter(user=user).update(
+        throttling_failure_timestamp=timezone.now() - datetime.timedelta(minutes=3)
+    )
+    assert client.post(reverse("otp-verify"), {"token": right}).status_code == 302
+
+
+def test_one_mistyped_code_is_called_wrong_and_a_run_of_them_says_to_wait(
+    make_persona: Callable[[str], User],
+) -> None:
+    user = make_persona("city_admin")
+    client = password_login(user.username)
+    first = client.post(reverse("otp-verify"), {"token": "000000"}).content.decode()
+    assert "验证码不正确" in first and "尝试次数过多" not in first
+    # The fifth failure in a row sets a wait of 16 seconds: the page says how long.
+    TOTPDevice.objects.filter(user=user).update(
+        throttling_failure_count=4,
+        throttling_failure_timestamp=timezone.now() - datetime.timedelta(minutes=5),
+    )
+    fifth = client.post(reverse("otp-verify"), {"token": "000000"}).content.decode()
+    assert "尝试次数过多，请16秒后再试" in fifth
+
+
+def test_wait_messages_read_in_seconds_then_minutes() -> None:
+    from gonghui.accounts.secondfactor import wait_message
+
+    assert wait_message(16) == "尝试次数过多，请16秒后再试。"
+    assert wait_message(60) == "尝试次数过多，请1分钟后再试。"
+    assert wait_message(61) == "尝试次数过多，请2分钟后再试。"
+
+
 def test_a_recovery_code_works_once_and_is_audited(make_persona: Callable[[str], User]) -> None:
     user = make_persona("town_a_cadre")
     codes = enrol(password_login(user.username))

@@ -132,6 +132,9 @@ PAGES: dict[str, frozenset[str]] = {
     "password_change": frozenset(),
     "password_change_done": frozenset(),
     "api-schema": frozenset(),
+    # The API's documentation (an index from the registry, and Swagger UI): every account's.
+    "api-index": frozenset(),
+    "api-docs": frozenset(),
     # An import job is its uploader's alone: every other account gets 404.
     "import-job": frozenset({"pk"}),
     "import-job-errors": frozenset({"pk"}),
@@ -444,7 +447,7 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
         if endpoint.view == "attachment-thumbnail" and not obj.thumbnail:
             return {404}  # a document has no thumbnail
         return {200}
-    if endpoint.name in {"home", "search"}:
+    if endpoint.name in {"home", "search", "api-index", "api-docs"}:
         return {200}
     if endpoint.name == "audit-log":
         return {200} if has_perm(persona, "core.view_auditentry") else {403}
