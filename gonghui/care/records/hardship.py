@@ -116,9 +116,10 @@ class LineForm(RecordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         line = self.instance
-        if line.pk is None and line.batch_id is not None:
-            self.fields["kind"].initial = line.batch.kind
-            self.fields["paid_on"].initial = line.batch.planned_on
+        if line.pk is None and line.batch_id is not None and not self.is_bound:
+            # The instance's empty values would win over a field's initial: set the form's.
+            self.initial["kind"] = line.kind or line.batch.kind
+            self.initial["paid_on"] = line.paid_on or line.batch.planned_on
 
 
 class RecipientFilterSet(RecordFilterSet):
