@@ -155,8 +155,13 @@ def _steps(record: Any, name: str, pks: list[int], actor: Any, opinion: str = ""
 
 
 def demo(build: DemoBuild) -> None:
+    from django.contrib.auth import get_user_model
+
     from gonghui.people.models import Person
 
+    admin = get_user_model().objects.get(username="admin")
+    if not Person.objects.visible_to(admin).exists():
+        return  # a federation without a member roll (an empty plan) has no one to help
     rng = random.Random(build.seed + 1401)
     first, _last = build.period
     admin, payer, towns = _accounts()
