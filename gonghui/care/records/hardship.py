@@ -167,7 +167,7 @@ standards = register(
         slug="care-standards",
         columns=[Column("year", link=True), "dibao_monthly", "relative_multiple",
                  "accident_share", "cap_spring", "cap_medical", "cap_living", "cap_school",
-                 "cap_model_worker", "cap_other", "org"],
+                 "cap_model_worker", "cap_other", "org", "note"],
         search_fields=["note"],
         form_fields=["org", "year", "dibao_monthly", "relative_multiple", "accident_share",
                      "cap_spring", "cap_medical", "cap_living", "cap_school",
@@ -292,7 +292,7 @@ payments = register(
     RecordType(
         model=ReliefPayment,
         slug="relief",
-        columns=["batch", "person", "person__id_number", "kind", "amount", "paid_on",
+        columns=["batch__number", "person", "person__id_number", "kind", "amount", "paid_on",
                  "bank_card", "rejected", "batch__state"],
         search_fields=["person__name", "batch__number"],
         filters=["batch", "kind", "batch__state", "rejected"],
