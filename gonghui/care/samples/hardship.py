@@ -53,7 +53,9 @@ def sentinels(branch: Branch) -> dict[str, Any]:
     checker = Operator(org=town, username=f"镇街审核人{branch.key}")
     approver = Operator(org=city, username=f"市总审批人{branch.key}")
     payer = Operator(org=city, username=f"市总出纳{branch.key}")
-    standard = CareStandard(org=town, year=2018, dibao_monthly=DIBAO_2018,
+    # The town publishes the rate; the union, seen by its chair too, repeats it as its own.
+    CareStandard(org=town, year=2018, dibao_monthly=DIBAO_2018, note=f"{s}镇低保标准文件").save()
+    standard = CareStandard(org=branch.union, year=2018, dibao_monthly=DIBAO_2018,
                             note=f"{s}低保标准文件")
     standard.save()
     person = branch.made["people"]
