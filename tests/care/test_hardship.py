@@ -121,7 +121,7 @@ def messages_of(exc: ValidationError) -> str:
 
 def test_the_category_follows_the_years_standard(federation: Federation,
                                                  people: dict[str, User]) -> None:
-    standard = CareStandard.objects.get(org=federation.town_a, year=2018)
+    standard = CareStandard.objects.get(org=federation.union_a1, year=2018)
     assert standard.dibao_monthly == Decimal("560.00")
     # (24000 − 6000) / 12 / 3 = 500 < 560: 深度困难.
     assert per_capita(Decimal("24000"), Decimal("6000"), 3) == Decimal("500.00")

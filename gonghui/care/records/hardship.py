@@ -116,9 +116,10 @@ class LineForm(RecordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         line = self.instance
-        if line.pk is None and line.batch_id is not None:
-            self.fields["kind"].initial = line.batch.kind
-            self.fields["paid_on"].initial = line.batch.planned_on
+        if line.pk is None and line.batch_id is not None and not self.is_bound:
+            # The instance's empty values would win over a field's initial: set the form's.
+            self.initial["kind"] = line.kind or line.batch.kind
+            self.initial["paid_on"] = line.paid_on or line.batch.planned_on
 
 
 class RecipientFilterSet(RecordFilterSet):
@@ -166,7 +167,7 @@ standards = register(
         slug="care-standards",
         columns=[Column("year", link=True), "dibao_monthly", "relative_multiple",
                  "accident_share", "cap_spring", "cap_medical", "cap_living", "cap_school",
-                 "cap_model_worker", "cap_other", "org"],
+                 "cap_model_worker", "cap_other", "org", "note"],
         search_fields=["note"],
         form_fields=["org", "year", "dibao_monthly", "relative_multiple", "accident_share",
                      "cap_spring", "cap_medical", "cap_living", "cap_school",
@@ -291,7 +292,7 @@ payments = register(
     RecordType(
         model=ReliefPayment,
         slug="relief",
-        columns=["batch", "person", "person__id_number", "kind", "amount", "paid_on",
+        columns=["batch__number", "person", "person__id_number", "kind", "amount", "paid_on",
                  "bank_card", "rejected", "batch__state"],
         search_fields=["person__name", "batch__number"],
         filters=["batch", "kind", "batch__state", "rejected"],

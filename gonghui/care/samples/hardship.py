@@ -53,7 +53,9 @@ def sentinels(branch: Branch) -> dict[str, Any]:
     checker = Operator(org=town, username=f"镇街审核人{branch.key}")
     approver = Operator(org=city, username=f"市总审批人{branch.key}")
     payer = Operator(org=city, username=f"市总出纳{branch.key}")
-    standard = CareStandard(org=town, year=2018, dibao_monthly=DIBAO_2018,
+    # The town publishes the rate; the union, seen by its chair too, repeats it as its own.
+    CareStandard(org=town, year=2018, dibao_monthly=DIBAO_2018, note=f"{s}镇低保标准文件").save()
+    standard = CareStandard(org=branch.union, year=2018, dibao_monthly=DIBAO_2018,
                             note=f"{s}低保标准文件")
     standard.save()
     person = branch.made["people"]
@@ -155,8 +157,13 @@ def _steps(record: Any, name: str, pks: list[int], actor: Any, opinion: str = ""
 
 
 def demo(build: DemoBuild) -> None:
+    from django.contrib.auth import get_user_model
+
     from gonghui.people.models import Person
 
+    admin = get_user_model().objects.get(username="admin")
+    if not Person.objects.visible_to(admin).exists():
+        return  # a federation without a member roll (an empty plan) has no one to help
     rng = random.Random(build.seed + 1401)
     first, _last = build.period
     admin, payer, towns = _accounts()
