@@ -36,7 +36,8 @@ def test_the_home_page_renders_the_registered_panels_in_order(
     federation: Federation, login: Callable[[str], Client], sample_panel: list[Any]
 ) -> None:
     board = login("town_a_cadre").get(reverse("home"), {"period": "2018H1"}).context["board"]
-    assert [p.key for p in board.panels] == ["tests.sample", "orgs.elections_due"]
+    assert [p.key for p in board.panels] == ["tests.sample", "orgs.elections_due",
+                                             "care.hardship_due"]
     page = sample_panel[0]
     assert page.org == federation.town_a and page.as_of.isoformat() == "2018-06-30"
     # The key figures already computed are handed to the panels (the due list reuses one).

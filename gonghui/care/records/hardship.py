@@ -30,7 +30,7 @@ from gonghui.core.audit.models import AuditAction
 from gonghui.core.records.children import Aggregate, ChildRows
 from gonghui.core.records.filters import RecordFilterSet
 from gonghui.core.records.forms import RecordForm
-from gonghui.core.records.registry import RecordType, Related, register
+from gonghui.core.records.registry import RecordType, register
 from gonghui.core.records.rowaction import ActionForm, RecordAction
 from gonghui.core.records.tables import Column
 
@@ -210,7 +210,6 @@ hardship = register(
         menu_group=GROUP,
         menu_order=61,
         icon="bi-house-heart",
-        count_by="category",
         activity_date="opened_on",
         default_ordering=["-opened_on", "-pk"],
         in_search=False,
@@ -223,7 +222,6 @@ hardship = register(
             AttachmentKind("hukou", "户口本", accept=DOCUMENTS, max_count=10),
             AttachmentKind("other", "其他证明材料", accept=DOCUMENTS, max_count=20),
         ],
-        related=[Related("救助发放记录", "relief", lambda qs, obj: qs.filter(file=obj))],
         actions=[RecordAction("annual_review", "年度复核", annual_review, form=ReviewForm,
                               applies=lambda obj: obj.state == "approved",
                               icon="bi-calendar-check",
@@ -261,7 +259,6 @@ batches = register(
         menu_group=GROUP,
         menu_order=62,
         icon="bi-cash-coin",
-        count_by="kind",
         activity_date="planned_on",
         default_ordering=["-planned_on", "-pk"],
         in_search=False,
