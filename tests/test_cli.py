@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gonghui.accounts.models import User
+from gonghui.activities.models import Activity
 from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.demo.federation import BuildingPlan, build_demo
 from gonghui.orgs.models import Election, Enterprise, Organization, OrgKind, WorkersHome
@@ -121,6 +122,7 @@ def test_demo_federation_is_shaped_like_the_seed_and_deterministic():
     assert all(c.org.kind == "town" and c.person.org_path.startswith(c.org.path) for c in cards)
     first = sorted(Organization.objects.values_list("code", "name"))
     second_names = sorted(Person.objects.values_list("id_number", flat=True))
+    Activity.objects.all().delete()  # the activities app's demo step: with their sign-ins
     BenefitCard.objects.all().delete()
     Election.objects.all().delete()
     WorkersHome.objects.all().delete()
