@@ -80,7 +80,7 @@ def record_urls(record: RecordType) -> list[URLPattern]:
     routes += ATTACHMENT_VIEWS if record.attachments else []
     routes += WORKFLOW_VIEWS if record.workflow is not None else []
     routes += PICKER_CREATE_VIEWS if record.picker_create is not None else []
-    routes += ACTION_VIEWS if record.actions else []
+    routes += ACTION_VIEWS if record.record_actions else []
     patterns = [
         path(f"{record.slug}/{route}", view.as_view(record_type=record), name=record.url_name(name))
         for route, name, view in routes

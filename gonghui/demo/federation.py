@@ -2,38 +2,30 @@
 
 Everything here is generated, deterministically: the same seed gives the same federation, names,
 codes and accounts, so screenshots, tests and documentation can point at the same rows.
+
+This module builds what every app's records stand on, the shared tree (city, towns, unions and
+their enterprises) and the accounts, then hands over to the apps' demo steps
+(`<app>/samples.py` `demo(build)`, gonghui.core.records.samples) in INSTALLED_APPS order: the
+organisations app founds the half-year's unions, imports the elections and names workers'
+homes; the people app imports the member roll and issues benefit cards; later apps add theirs.
 """
 
 from __future__ import annotations
 
 import datetime
-import random
-import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import xlsxwriter
 from django.db import transaction
 
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.roles import Role, sync_roles
-from gonghui.core.imports.spec import ImportResult
 from gonghui.core.ops.production import DEMO_PASSWORD
 from gonghui.core.records.samples import DemoBuild, run_demo_steps
 from gonghui.core.text.identifiers import make_uscc
-from gonghui.orgs.models import (
-    UNION_KINDS,
-    Enterprise,
-    HomeLevel,
-    Industry,
-    Organization,
-    OrgKind,
-    Ownership,
-    WorkersHome,
-    add_years,
-)
-
-REGION = "370285"  # 莱西市
+from gonghui.orgs.models import Enterprise, Industry, Organization, OrgKind, Ownership
+from gonghui.orgs.samples import REGION, Names
 
 CITY = ("LX", "莱西市总工会")
 # The 12 towns and streets (镇街) of the seed, and the development zone as a town-level node.
@@ -86,10 +78,6 @@ TRADES = [
     ("信息技术", Industry.I),
     ("汽车零部件", Industry.C),
 ]
-SURNAMES = list(
-    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-)
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国玉兰志红海燕")
 JOINT_PLACES = ["工业园", "商贸城", "社区", "农业园区", "物流园", "小微企业园"]
 
 
@@ -110,7 +98,8 @@ class DemoResult:
     elections: int = 0
     homes: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
-    # What the apps' own demo steps made, by record type (gonghui.core.records.samples).
+    # What the apps' demo steps made, by record type (gonghui.core.records.samples); the
+    # fields above from `founded` on are read from it.
     apps: dict[str, int] = field(default_factory=dict)
 
 
@@ -138,18 +127,10 @@ class BuildingPlan:
 SEED_PLAN = BuildingPlan()
 
 
-class _Generator:
+class _Generator(Names):
     def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
+        super().__init__(seed)
         self.used_names: set[str] = set()
-
-    def person_name(self) -> str:
-        rng = self.rng
-        return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-
-    def phone(self) -> str:
-        rng = self.rng
-        return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
 
     def date(self, first: int, last: int) -> datetime.date:
         start = datetime.date(first, 1, 1).toordinal()
@@ -176,31 +157,32 @@ def build_demo(
     unions_per_town: int = 46,
     members_per_union: int = 50,
     plan: BuildingPlan = SEED_PLAN,
+    progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Build the demo federation into an empty database (one transaction: all or nothing).
 
     The unions on record were founded before 2018; then 2018's first half happens the way it
-    would for cadres: new unions founded through the founding action, the member roll (with the
-    half-year's enrolments) and the term elections loaded through the import engine, workers'
-    homes named.
+    would for cadres, in the apps' demo steps: new unions founded through the founding action,
+    the member roll (with the half-year's enrolments) and the term elections loaded through the
+    import engine, workers' homes named, and whatever later apps add. `progress` receives a
+    line per step as it finishes (`gonghui demo` prints them).
     """
-    from gonghui.people.demo import issue_cards, load_roll
-
+    say = progress or (lambda _line: None)
     with transaction.atomic():
+        began = time.monotonic()
         result = _build(seed, unions_per_town)
-        result.founded = found_unions(seed=seed, count=plan.founded)
-        result.organizations = Organization.objects.count()
-        if members_per_union or plan.enrolled:
-            roll = load_roll(seed=seed, per_union=members_per_union, recent=plan.enrolled,
-                             recent_period=(H1_START, H1_END))
-            result.members = roll.created
-            result.cards = issue_cards(seed=seed, recent=plan.cards,
-                                       recent_period=(H1_START, H1_END))
-        result.elections = load_elections(seed=seed, plan=plan).created
-        result.homes = name_homes(seed=seed, plan=plan)
-        # Record types added since declare their demo records in their app's samples.py.
-        build = run_demo_steps(DemoBuild(seed=seed, plan=plan, period=(H1_START, H1_END)))
+        say(f"组织架构：组织 {result.organizations} 个，企业 {result.enterprises} 家，"
+            f"账号 {len(result.accounts)} 个（{time.monotonic() - began:.1f} 秒）")
+        build = run_demo_steps(DemoBuild(seed=seed, plan=plan, period=(H1_START, H1_END),
+                                         members_per_union=members_per_union,
+                                         progress=progress))
         result.apps = build.counts
+        result.founded = build.counts.get("orgs", 0)
+        result.members = build.counts.get("members", 0)
+        result.cards = build.counts.get("cards", 0)
+        result.elections = build.counts.get("elections", 0)
+        result.homes = build.counts.get("homes", 0)
+        result.organizations = Organization.objects.count()
         return result
 
 
@@ -350,193 +332,3 @@ def _accounts(city: Organization, towns: list[Organization]) -> list[DemoAccount
             password=DEMO_PASSWORD,
         )
     return accounts
-
-
-def _day_between(rng: random.Random, first: datetime.date, last: datetime.date) -> datetime.date:
-    return datetime.date.fromordinal(rng.randint(first.toordinal(), last.toordinal()))
-
-
-def found_unions(*, seed: int, count: int) -> int:
-    """建会 in 2018H1: unions for employers the towns had not yet organised, each guided by its
-    town federation, through the founding action cadres' form uses."""
-    from gonghui.orgs.actions import found_organization
-
-    if count <= 0:
-        return 0
-    rng = random.Random(seed + 101)
-    gen = _Generator(seed + 101)
-    uncovered = list(
-        Enterprise.objects.filter(union__isnull=True).select_related("town").order_by("pk")
-    )
-    rng.shuffle(uncovered)
-    # Round-robin over the towns, so that every town founds some.
-    by_town: dict[int, list[Enterprise]] = {}
-    for enterprise in uncovered:
-        by_town.setdefault(enterprise.town_id, []).append(enterprise)
-    chosen: list[Enterprise] = []
-    while len(chosen) < count and any(by_town.values()):
-        for town_id in sorted(by_town):
-            if by_town[town_id] and len(chosen) < count:
-                chosen.append(by_town[town_id].pop())
-    days = sorted(_day_between(rng, H1_START, H1_END) for _ in chosen)
-    for enterprise, day in zip(chosen, days, strict=True):
-        town = Organization.objects.get(pk=enterprise.town_id)  # fresh numchild
-        union = found_organization(
-            parent=town,
-            node=Organization(
-                code=f"{town.code}-{town.numchild + 1:03d}",
-                name=f"{enterprise.name}工会",
-                kind=OrgKind.GRASSROOTS,
-                founded_on=day,
-                uscc=make_uscc(rng, prefix="81", region=REGION),
-                address=town.address,
-                chair=gen.person_name(),
-                phone=gen.phone(),
-            ),
-            guided_by=town,
-        )
-        enterprise.union = union
-        enterprise.save()
-    return len(chosen)
-
-
-ELECTION_HEADERS = ["工会编码", "换届日期", "届期(年)", "指导单位编码"]
-TERMS = (3, 5, 5)  # most grassroots committees serve five years
-
-
-def election_rows(*, seed: int, plan: BuildingPlan) -> list[tuple[str, datetime.date, int, str]]:
-    """The elections of every union founded before 2018, as import rows.
-
-    A union's first term runs from its founding (three years, the platform's assumption), so its
-    first election falls about three years on; each later one falls when the previous term ran
-    out, on time or up to four months late. In 2018H1 exactly `plan.elections` unions, among
-    those whose term was due, hold one; `plan.overdue` others are left with an expired term.
-    """
-    rng = random.Random(seed + 202)
-    towns = {
-        org.path: org.code for org in Organization.objects.filter(kind=OrgKind.TOWN)
-    }
-    width = len(next(iter(towns), ""))
-    unions = list(
-        Organization.objects.filter(kind__in=UNION_KINDS, founded_on__lt=H1_START)
-        .order_by("path")
-        .values_list("code", "path", "founded_on")
-    )
-    first_due = {code: add_years(founded, 3) for code, _path, founded in unions}
-    mature = [code for code, _path, _founded in unions if first_due[code] <= H1_END]
-    rng.shuffle(mature)
-    # Unions whose first term runs out in 2018H1 elect then; the rest of the 40 are chosen
-    # among unions whose later terms ran out.
-    mature.sort(key=lambda code: first_due[code] < H1_START)
-    electing = set(mature[: plan.elections])
-    overdue = set(mature[plan.elections : plan.elections + plan.overdue])
-    margin = datetime.timedelta(days=60)
-    rows: list[tuple[str, datetime.date, int, str]] = []
-    for code, path, _founded in unions:
-        earliest = first_due[code] - margin  # no re-election long before the first term ends
-        guide = towns.get(path[:width], "") if rng.random() < 0.8 else ""
-        if code in electing:
-            latest = _day_between(rng, max(H1_START, earliest), H1_END)
-        elif first_due[code] > H1_END:
-            continue  # still in its first term
-        else:
-            term = rng.choice(TERMS)
-            if code in overdue:
-                # The last term ran out in the two years before the half-year ended; nobody has
-                # elected since.
-                last = add_years(H1_END, -term) - datetime.timedelta(days=30)
-                earliest = max(earliest, last - datetime.timedelta(days=730))
-            else:
-                # The last term runs past the half-year's end; held before 2018.
-                last = H1_START - datetime.timedelta(days=1)
-                earliest = max(earliest, add_years(H1_END, -term) + datetime.timedelta(days=1))
-            if earliest > last:
-                continue  # no room for an election: judged by its founding date
-            latest = _day_between(rng, earliest, last)
-            rows.append((code, latest, term, guide))
-            _chain_back(rng, rows, code, latest, first_due[code] - margin, guide)
-            continue
-        term = rng.choice(TERMS)
-        rows.append((code, latest, term, guide))
-        _chain_back(rng, rows, code, latest, earliest, guide)
-    return rows
-
-
-def _chain_back(
-    rng: random.Random,
-    rows: list[tuple[str, datetime.date, int, str]],
-    code: str,
-    held: datetime.date,
-    earliest: datetime.date,
-    guide: str,
-) -> None:
-    """The elections before `held`: each held when its predecessor's term ran out, or late."""
-    while True:
-        due = held - datetime.timedelta(days=rng.randint(-30, 120))
-        term = rng.choice(TERMS)
-        held = add_years(due, -term)
-        if held < earliest:
-            return
-        rows.append((code, held, term, guide))
-
-
-def load_elections(*, seed: int, plan: BuildingPlan) -> ImportResult:
-    """Write the elections workbook and import it as the console operator, as a cadre would."""
-    from gonghui.core.imports.engine import run_import
-    from gonghui.core.ops.operator import Operator
-    from gonghui.core.records.registry import registry
-
-    rows = election_rows(seed=seed, plan=plan)
-    root = Organization.objects.get_first_root_node()
-    with tempfile.TemporaryDirectory(prefix="gonghui-demo-") as folder:
-        path = Path(folder) / "演示换届记录.xlsx"
-        book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-        sheet = book.add_worksheet()
-        sheet.write_row(0, 0, ELECTION_HEADERS)
-        for number, (code, held, term, guide) in enumerate(sorted(rows), start=1):
-            sheet.write_row(number, 0, [code, held.isoformat(), str(term), guide])
-        book.close()
-        return run_import(registry["elections"].import_spec, path,  # type: ignore[arg-type]
-                           user=Operator(org=root))
-
-
-LEVEL_WEIGHTS = {
-    HomeLevel.GRASSROOTS: 40,
-    HomeLevel.COUNTY: 35,
-    HomeLevel.PREFECTURE: 15,
-    HomeLevel.PROVINCE: 8,
-    HomeLevel.NATIONAL: 2,
-}
-CHECKLIST_FIELDS = (
-    "has_organisation", "has_rules", "has_democracy", "has_bargaining", "has_venue",
-    "has_funds", "has_services", "has_member_rating",
-)
-
-
-def name_homes(*, seed: int, plan: BuildingPlan) -> int:
-    """职工之家 titles: a history from 2010 and `plan.homes` named in 2018H1 for 2017."""
-    rng = random.Random(seed + 303)
-    unions = list(
-        Organization.objects.filter(kind__in=UNION_KINDS, founded_on__lt=datetime.date(2015, 1, 1))
-        .order_by("path")
-    )
-    rng.shuffle(unions)
-    history = max(plan.homes, len(unions) // 10)
-    levels, weights = list(LEVEL_WEIGHTS), list(LEVEL_WEIGHTS.values())
-    made = 0
-    for index, union in enumerate(unions[: plan.homes + history]):
-        if index < plan.homes:
-            year, awarded = 2017, _day_between(rng, datetime.date(2018, 3, 1), H1_END)
-        else:
-            founded = union.founded_on or datetime.date(2008, 1, 1)
-            year = rng.randint(max(2010, founded.year + 2), 2016)
-            awarded = _day_between(
-                rng, datetime.date(year + 1, 3, 1), datetime.date(year + 1, 6, 30)
-            )
-        home = WorkersHome(union=union, level=rng.choices(levels, weights)[0], year=year,
-                           awarded_on=awarded)
-        for name in CHECKLIST_FIELDS:
-            setattr(home, name, rng.random() < 0.9)
-        home.save()
-        made += 1
-    return made

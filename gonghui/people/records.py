@@ -261,6 +261,8 @@ cards = register(RecordType(
         "number", "person", "issued_on", Field("org", header="发卡组织编码"),
         instructions="填表说明：1. 红色列为必填；2. 卡号请按文本填写，不能与已有卡号重复；"
                      "3. 持卡人须已登记且在您的管辖范围内；4. 发卡组织编码须在您的管辖范围内。",
+        # A card once issued is not given to another holder by a spreadsheet: new cards only.
+        updates=False,
     ),
     grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view"},
 ))

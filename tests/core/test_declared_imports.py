@@ -96,11 +96,11 @@ def test_homes_import_good_rows_and_explains_each_bad_cell(federation, make_pers
         home("A-1", "县级模范职工之家", 2019, "2020-02-30"),  # no such day
         home("A-1", "县级模范职工之家", 2019, "2020-03-01", "也许"),  # not 是/否
         home("A-1", "县级模范职工之家", 2021, "2020-03-01"),  # year after the award
-        home("A-1", "县级模范职工之家", 2017, "2018-03-05"),  # on record (fixture)
+        home("A-1", "县级模范职工之家", 2017, "2018-03-05"),  # on record (fixture): updated
         home("A-2", "县级模范职工之家", 2019, "2020-05-01"),  # the same as row 1 of the file
     ], headers=HOME_HEADERS)
     result = run_import(registry["homes"].import_spec, path, user=cadre)
-    assert (result.created, result.rejected) == (2, 10)
+    assert (result.created, result.updated, result.rejected) == (2, 1, 9)
     why = reasons_in_order(result)
     assert "“工会编码”B-1不存在或不在您的管辖范围内" in why[0]
     assert "“工会编码”ZZZ不存在或不在您的管辖范围内" in why[1]
@@ -110,8 +110,7 @@ def test_homes_import_good_rows_and_explains_each_bad_cell(federation, make_pers
     assert "“命名日期”" in why[5] and "2020-02-30" in why[5]
     assert "“组织健全”应为“是”或“否”" in why[6]
     assert "评定年度不能晚于命名日期所在年份" in why[7]
-    assert "该工会同一年度同一层级已有命名记录" in why[8]
-    assert "与第2行重复（工会编码、命名层级、评定年度）" in why[9]
+    assert "与第2行重复（工会编码、命名层级、评定年度）" in why[8]
     made = WorkersHome.objects.get(union=federation.union_a2)
     assert (made.level, made.year, made.awarded_on) == (
         HomeLevel.COUNTY, 2019, datetime.date(2020, 3, 1))

@@ -275,7 +275,7 @@ def url_for(endpoint: Endpoint, obj: Any = None, *, pk: int | None = None) -> st
         kwargs["pk"] = pk if pk is not None else getattr(obj, f"{child.parent_field}_id")
     if endpoint.kind == "record" and endpoint.view == "action":
         record = registry[endpoint.slug]
-        url = reverse(endpoint.name, kwargs={"action": record.actions[0].slug})
+        url = reverse(endpoint.name, kwargs={"action": record.record_actions[0].slug})
         # Every record of the type ticked, both branches': the page may name only the user's.
         ids = record.model._default_manager.order_by("pk").values_list("pk", flat=True)
         return url + ("?" + "&".join(f"ids={pk}" for pk in ids) if ids else "")
@@ -294,7 +294,10 @@ def transition_name(slug: str) -> str:
 
 
 def view_action(slug: str, view: str) -> str:
-    """The permission's action a record view checks (a transition checks its own)."""
+    """The permission's action a record view checks (a transition checks its own, and so does
+    a record action: a transition taken on ticked rows is one)."""
+    if view == "action":
+        return registry[slug].record_actions[0].permission
     return transition_name(slug) if view in WORKFLOW_VIEWS else RECORD_VIEW_ACTION[view]
 
 
@@ -609,7 +612,7 @@ def test_every_record_type_and_page_has_its_urls() -> None:
         views -= ATTACHMENT_VIEWS if not record.attachments else set()
         views -= WORKFLOW_VIEWS if record.workflow is None else set()
         views -= PICKER_CREATE_VIEWS if record.picker_create is None else set()
-        views -= set() if record.actions else {"action"}
+        views -= set() if record.record_actions else {"action"}
         wanted |= {record.url_name(view) for view in views}
         wanted |= {
             f"api-{record.slug}-{view}"

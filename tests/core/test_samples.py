@@ -42,4 +42,28 @@ def test_an_apps_demo_step_runs_on_the_built_federation() -> None:
     empty = BuildingPlan(founded=0, enrolled=0, elections=0, homes=0, cards=0, overdue=0)
     result = build_demo(seed=7, unions_per_town=1, members_per_union=0, plan=empty)
     assert [(7, result.organizations)] == pieces_samples.RAN
-    assert result.apps == {"pieces": 0}
+    assert result.apps["pieces"] == 0
+    # The organisations app's step ran before it: no union founded in the half-year, the
+    # history of elections and homes only; no roll was asked for, so the people step made none.
+    assert result.apps["orgs"] == 0 and "elections" in result.apps and "homes" in result.apps
+    assert "members" not in result.apps
+
+
+def test_the_existing_types_demo_records_are_made_in_their_apps() -> None:
+    # The founding, elections, homes, roll and cards are the orgs' and people's steps (their
+    # samples.py), run in INSTALLED_APPS order; each says what it made on `progress`.
+    lines: list[str] = []
+    plan = BuildingPlan(founded=3, enrolled=40, elections=2, homes=1, cards=10, overdue=1)
+    result = build_demo(seed=7, unions_per_town=2, members_per_union=2, plan=plan,
+                        progress=lines.append)
+    assert (result.founded, result.homes) == (3, result.apps["homes"])
+    assert result.members == result.apps["members"] > 40
+    assert result.cards == result.apps["cards"] > 0
+    assert result.elections == result.apps["elections"] > 0
+    steps = {m.__name__: m for m in sample_modules()}
+    assert hasattr(steps["gonghui.orgs.samples"], "demo")
+    assert hasattr(steps["gonghui.people.samples"], "demo")
+    text = "\n".join(lines)
+    assert text.index("组织：") < text.index("新建工会 3 个") < text.index("会员：")
+    assert f"会员 {result.members} 名" in text and f"惠工卡 {result.cards} 张" in text
+    assert all(line.endswith("秒）") for line in lines if line.startswith("  "))

@@ -466,7 +466,7 @@ def test_the_list_page_offers_bulk_transitions_the_role_holds_and_a_state_filter
     chair = login("chair_a1").get(url).content.decode()
     assert 'data-testid="bulk-submit"' in chair
     assert 'data-testid="bulk-review"' not in chair
-    assert f'name="pk" value="{federation.claim_a.pk}"' in chair
+    assert f'name="ids" value="{federation.claim_a.pk}"' in chair
     town = login("town_a_cadre")
     assert 'data-testid="bulk-review"' in town.get(url).content.decode()
     filtered = town.get(url, {"state": "submitted"})

@@ -135,7 +135,7 @@ def test_the_elections_import_accepts_good_rows_and_explains_bad_ones(
         ["ZZZ", "2018-05-01", "5", ""],                  # no such union
         ["A", "2018-05-01", "5", ""],                    # a federation, not a union
         ["A-2", "2018-05-01", "3", ""],                  # the same union and day again
-        ["A-1", "2016-05-10", "5", ""],                  # already on record (fixture)
+        ["A-1", "2016-05-10", "3", ""],                  # on record (fixture): an update
         ["A-1", "2018-06-01", "4", ""],                  # term not 3 or 5
         ["A-1", "2099-01-01", "5", ""],                  # in the future
         ["A-1", "2018-06-01", "5", "B"],                 # guiding org outside the subtree
@@ -143,17 +143,21 @@ def test_the_elections_import_accepts_good_rows_and_explains_bad_ones(
         ["A-1", "", "", ""],                             # required cells missing
     ], headers=ELECTION_HEADERS)
     result = run_import(registry["elections"].import_spec, path, user=cadre)
-    assert (result.created, result.rejected) == (2, 9)
+    assert (result.created, result.updated, result.rejected) == (2, 1, 8)
     reasons = rejected(result)
     assert "B-1不存在或不在您的管辖范围内" in reasons[1]
     assert "ZZZ不存在或不在您的管辖范围内" in reasons[2]
     assert "只有基层工会和联合工会进行换届" in reasons[3]
     assert "与第2行重复（工会编码、换届日期）" in reasons[4]
-    assert "该工会在这一天已有换届记录" in reasons[5]
-    assert "“届期(年)”应为3年、5年" in reasons[6]
-    assert "不能晚于今天" in reasons[7]
-    assert "指导单位编码" in reasons[8] and "不在您的管辖范围内" in reasons[8]
-    assert "“换届日期”为必填项" in reasons[9] and "“届期(年)”为必填项" in reasons[9]
+    assert "“届期(年)”应为3年、5年" in reasons[5]
+    assert "不能晚于今天" in reasons[6]
+    assert "指导单位编码" in reasons[7] and "不在您的管辖范围内" in reasons[7]
+    assert "“换届日期”为必填项" in reasons[8] and "“届期(年)”为必填项" in reasons[8]
+    # The election on record, matched by union and day, took the new term; the empty
+    # guiding-unit cell kept its guiding unit.
+    updated = Election.objects.get(union=federation.union_a1, held_on=datetime.date(2016, 5, 10))
+    assert (updated.term_years, updated.next_due, updated.guided_by) == (
+        3, datetime.date(2019, 5, 10), federation.town_a)
     made = Election.objects.get(union=federation.union_a2)
     assert (made.held_on, made.term_years, made.next_due, made.guided_by) == (
         datetime.date(2018, 5, 1), 5, datetime.date(2023, 5, 1), federation.town_a)

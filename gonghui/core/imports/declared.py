@@ -11,6 +11,13 @@ rules (`full_clean`: field validators, `clean`, unique constraints) and the reco
 (its scoped choices and cross-field rules), duplicates within the file, and the rows written in
 the engine's transaction. The engine, the error workbook, the background job, the CLI and the
 web page need nothing more (docs/architecture.md, "Declaring an import").
+
+A row whose natural key (the first set of fields unique across the table that the import has
+columns for: 工会 + 换届日期, 卡号 …) matches a record the importer sees updates that record:
+its filled cells replace the record's values, empty optional cells keep them, and the same
+model and form rules apply. A match outside the importer's subtree is refused with a Chinese
+reason. A type whose imports must only ever add records declares `updates=False`; then a match
+is refused as a duplicate.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ if TYPE_CHECKING:
     from gonghui.core.records.registry import RecordType
 
 YES, NO = "是", "否"
+# A row's natural key matches a record outside the importer's subtree.
+OUTSIDE = object()
 MONEY_PLACES = 2
 
 
@@ -125,8 +134,11 @@ class RecordImport(ImportSpec):
         *fields: str | Field,
         title: str = "",
         instructions: str = "",
+        updates: bool = True,
     ) -> None:
         self.fields = [f if isinstance(f, Field) else Field(f) for f in fields]
+        # Whether a row matching an existing record by natural key updates it (else: refused).
+        self.updates = updates
         self.title = title
         self.instructions = instructions
         self.record: RecordType | None = None
@@ -218,16 +230,26 @@ class RecordImport(ImportSpec):
         found = self._resolve(rows, context)
         seen: dict[tuple[Any, ...], int] = context.cache.setdefault("seen", {})
         unique_sets = self._unique_sets()
+        keyed: list[tuple[Row, dict[str, Any]]] = []
         for row in rows:
             if not row.ok:
                 continue
-            # An empty optional cell leaves the field to its default (否, blank, none).
+            # An empty optional cell leaves the field to its default (否, blank, none), or on
+            # an update the record's value.
             values = {k: v for k, v in row.values.items() if v is not None}
             for name, lookup in found.items():
                 key = values.get(name)
                 if key is not None:
                     values[name] = lookup[key]
-            instance = self._validate(row, values, context)
+            keyed.append((row, values))
+        existing = self._existing(keyed, context) if self.updates else {}
+        for row, values in keyed:
+            match = existing.get(id(row))
+            if match is OUTSIDE:
+                row.reject(None, f"该{self.record_type.label}已有记录，但不在您的管辖范围内，"
+                                 "不能更新")
+                continue
+            instance = self._validate(row, values, context, match)
             if instance is None:
                 continue
             for fields in unique_sets:
@@ -266,11 +288,66 @@ class RecordImport(ImportSpec):
                                f"“{column.header}”{key}不存在或不在您的管辖范围内")
         return found
 
-    def _validate(self, row: Row, values: dict[str, Any], context: ImportContext) -> Any:
+    @property
+    def natural_key(self) -> tuple[str, ...]:
+        """The fields a row is matched to an existing record by: the first unique set."""
+        sets = self._unique_sets()
+        return sets[0] if sets else ()
+
+    def _existing(
+        self, keyed: list[tuple[Row, dict[str, Any]]], context: ImportContext
+    ) -> dict[int, Any]:
+        """{id(row): the record its natural key matches, or OUTSIDE} for the rows that match.
+
+        Looked up among the records the importer sees; a key not found there is looked for in
+        the whole table only to say why the row is refused (an update outside the subtree),
+        never to read or change that record."""
+        fields = self.natural_key
+        if not fields:
+            return {}
+
+        def key_of(values: dict[str, Any]) -> tuple[Any, ...] | None:
+            key = tuple(_identity(values.get(f)) for f in fields)
+            return None if any(part is None for part in key) else key
+
+        wanted = {key for _row, values in keyed if (key := key_of(values)) is not None}
+        if not wanted:
+            return {}
+        first = {key[0] for key in wanted}
+        attnames = [self.model._meta.get_field(f).attname for f in fields]  # type: ignore[union-attr]
+
+        def index(queryset: models.QuerySet[Any]) -> dict[tuple[Any, ...], Any]:
+            rows = queryset.filter(**{f"{attnames[0]}__in": first})
+            return {key: obj for obj in rows
+                    if (key := tuple(getattr(obj, a) for a in attnames)) in wanted}
+
+        seen = index(self.record_type.base_queryset(context.user))
+        missing = {key[0] for key in wanted if key not in seen}
+        elsewhere = set(index(self.model._default_manager.all())) - set(seen) if missing else set()
+        matched: dict[int, Any] = {}
+        for row, values in keyed:
+            key = key_of(values)
+            if key in seen:
+                matched[id(row)] = seen[key]
+            elif key in elsewhere:
+                matched[id(row)] = OUTSIDE
+        return matched
+
+    def _validate(
+        self, row: Row, values: dict[str, Any], context: ImportContext, existing: Any = None
+    ) -> Any:
         """The row through the model's rules, then the record type's form; the instance to
-        write, or None when the row was rejected."""
+        write (the existing record, changed, when the row updates one), or None when the row
+        was rejected."""
         declared = {f.name for f in self.fields}
-        instance = self.model(**{k: v for k, v in values.items() if k in declared})
+        if existing is not None:
+            instance = existing
+            for name, value in values.items():
+                if name in declared:
+                    setattr(instance, name, value)
+            values = {**{name: getattr(instance, name) for name in declared}, **values}
+        else:
+            instance = self.model(**{k: v for k, v in values.items() if k in declared})
         reasons: dict[str | None, list[str]] = {}
         derive = getattr(instance, "owning_org_changed", None)
         if derive is not None:
@@ -286,7 +363,8 @@ class RecordImport(ImportSpec):
                 )
         form_data = {k: (v.pk if isinstance(v, models.Model) else v) for k, v in values.items()
                      if k in declared}
-        form = self.record_type.form_class(data=form_data, user=context.user)
+        form = self.record_type.form_class(data=form_data, instance=existing,
+                                           user=context.user)
         if not form.is_valid():
             for name, errors in form.errors.items():
                 key = None if name == NON_FIELD_ERRORS else name
@@ -311,9 +389,12 @@ class RecordImport(ImportSpec):
 
     def write(self, rows: list[Row], context: ImportContext) -> WriteResult:
         # One save per row: the model's own `save` (derived fields, the owner's path) runs.
+        updated = 0
         for row in rows:
-            row.values["_instance"].save()
-        return WriteResult(created=len(rows))
+            instance = row.values["_instance"]
+            updated += instance.pk is not None
+            instance.save()
+        return WriteResult(created=len(rows) - updated, updated=updated)
 
 
 def _key_text(value: Any) -> str:

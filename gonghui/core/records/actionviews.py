@@ -36,7 +36,8 @@ class RecordActionView(RecordView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         found = next(
-            (a for a in self.record_type.actions if a.slug == kwargs.get("action")), None
+            (a for a in self.record_type.record_actions if a.slug == kwargs.get("action")),
+            None,
         )
         if found is None:
             raise Http404

@@ -208,6 +208,21 @@ class RecordType:
         return build_filterset(self)
 
     @cached_property
+    def record_actions(self) -> list[RecordAction]:
+        """What ticked rows on the list page can be given: the declared actions and, for a
+        workflow, each transition (gonghui.core.workflow.actions.record_actions), so that a
+        list has one tick-box column and one action bar whatever it offers."""
+        found = list(self.actions)
+        if self.workflow is not None:
+            from gonghui.core.workflow.actions import record_actions
+
+            found += record_actions(self)
+        slugs = [action.slug for action in found]
+        if len(set(slugs)) != len(slugs):
+            raise ValueError(f"{self.slug}: an action and a transition share a name: {slugs}")
+        return found
+
+    @cached_property
     def form_class(self) -> type[RecordForm]:
         return forms.modelform_factory(  # type: ignore[return-value]
             self.model, form=self.form_base, fields=list(self.form_fields)

@@ -18,13 +18,16 @@ accounts and the existing steps, each app's `samples.py` may define
     def demo(build: DemoBuild) -> None:
         # the app's demo records, made through its actions and imports
 
-called in INSTALLED_APPS order; it reads the seed and the half-year from `build` and adds what
-it made to `build.counts`.
+called in INSTALLED_APPS order; it reads the seed and the half-year from `build`, adds what
+it made to `build.counts` and may say so in a line, `build.note("新建工会 23 个")`, which
+`gonghui demo` prints as the build goes (with the step's time).
 """
 
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.util import find_spec
@@ -55,6 +58,20 @@ class DemoBuild:
     plan: Any  # gonghui.demo.federation.BuildingPlan
     period: tuple[Any, Any]  # the demo's half-year: (first day, last day)
     counts: dict[str, int] = field(default_factory=dict)  # {slug: records an app made}
+    # Members on the roll of each union before the half-year (about; 0: no roll before it).
+    members_per_union: int = 50
+    # Where progress lines go (`gonghui demo` prints them on stderr); None: nowhere.
+    progress: Callable[[str], None] | None = None
+    # When the current step began (time.monotonic()), for the elapsed time in its lines.
+    started: float = field(default_factory=time.monotonic)
+
+    def note(self, text: str) -> None:
+        """One line of progress from the running step: what it just made, and how long that
+        took (since the step began or its previous line)."""
+        now = time.monotonic()
+        if self.progress is not None:
+            self.progress(f"  {text}（{now - self.started:.1f} 秒）")
+        self.started = now
 
 
 def sample_modules() -> list[ModuleType]:
@@ -82,9 +99,15 @@ def plant_sentinels(branch: Branch) -> dict[str, Any]:
 
 
 def run_demo_steps(build: DemoBuild) -> DemoBuild:
-    """Every app's `demo(build)` step, in INSTALLED_APPS order."""
+    """Every app's `demo(build)` step, in INSTALLED_APPS order, each announced by its app's
+    name on `build.progress`."""
     for module in sample_modules():
         step = getattr(module, "demo", None)
-        if step is not None:
-            step(build)
+        if step is None:
+            continue
+        if build.progress is not None:
+            config = apps.get_containing_app_config(module.__name__)
+            build.progress(f"{config.verbose_name if config else module.__name__}：")
+        build.started = time.monotonic()
+        step(build)
     return build

@@ -151,7 +151,7 @@ class RecordListView(RecordView):
                 ),
                 # What the ticked rows can be given (gonghui.core.records.rowaction).
                 bulk_actions=[
-                    action for action in record.actions
+                    action for action in record.record_actions
                     if request.user.has_perm(record.perm(action.permission))
                 ],
             ),

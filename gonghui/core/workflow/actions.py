@@ -24,7 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -32,6 +34,7 @@ from django.utils import timezone
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
 from gonghui.core.records.registry import RecordType, registry
+from gonghui.core.records.rowaction import ActionForm, RecordAction
 from gonghui.core.workflow.models import Decision
 from gonghui.core.workflow.spec import CREATE, Transition, TransitionRefused, Workflow
 
@@ -326,3 +329,40 @@ def editable_fields(record: RecordType) -> list[str]:
     return [
         f.name for f in record.opts.concrete_fields if not f.primary_key and f.name != flow.field
     ]
+
+
+def transition_form(step: Transition) -> type[ActionForm]:
+    """The form a transition asks on its action page: the opinion, if it takes one."""
+    fields: dict[str, Any] = {}
+    if step.opinion:
+        fields["opinion"] = forms.CharField(
+            label="意见", required=step.opinion_required, max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+    return type(f"{step.name.title()}Form", (ActionForm,), fields)
+
+
+def record_actions(record: RecordType) -> list[RecordAction]:
+    """Each transition of the record type's workflow as a record action: ticked rows on the
+    list page go through it like through 退会 or 转出, in the same tick-box column and action
+    bar, each row in its own transaction with its own refusal (`RecordType.record_actions`)."""
+    flow = workflow_of(record)
+
+    def action(step: Transition) -> RecordAction:
+        def run(obj: Any, *, data: dict[str, Any], user: Any, request: HttpRequest) -> None:
+            try:
+                take(obj, step.name, actor=user, opinion=data.get("opinion", ""),
+                     request=request)
+            except TransitionRefused as refused:
+                raise ValidationError(refused.message) from refused
+
+        return RecordAction(
+            slug=step.name, label=step.label, run=run, form=transition_form(step),
+            permission=step.name,
+            # From its source states only; the other rules (level, maker-checker, attachments,
+            # guard) refuse the row with their reason when it runs.
+            applies=lambda obj: flow.current(obj) in step.sources,
+            icon="bi-arrow-right-circle", style=f"outline-{step.tone}",
+        )
+
+    return [action(step) for step in flow.transitions]

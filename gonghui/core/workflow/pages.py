@@ -64,14 +64,8 @@ def panel(record: RecordType, obj: Any, request: HttpRequest) -> Panel:
 
 
 def list_context(record: RecordType, request: HttpRequest) -> dict[str, Any]:
-    """The list page's bulk transitions: those the user's role may take at all (each row is
-    judged again when the transition runs, and the result page says why a row was refused)."""
+    """The list page's state labels. Its bulk transitions are record actions
+    (`RecordType.record_actions`), in the one tick-box column and action bar of the list."""
     if record.workflow is None:
         return {}
-    user = request.user
-    bulk = [
-        (t, reverse(record.url_name("bulk-transition"), kwargs={"name": t.name}))
-        for t in record.workflow.transitions
-        if user.has_perm(record.perm(t.name))
-    ]
-    return {"bulk_transitions": bulk, "state_labels": dict(record.workflow.choices)}
+    return {"state_labels": dict(record.workflow.choices)}
