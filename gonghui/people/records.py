@@ -18,6 +18,7 @@ from gonghui.core.audit.models import AuditAction, AuditOutcome
 from gonghui.core.imports.declared import Field, RecordImport
 from gonghui.core.records.filters import RecordFilterSet
 from gonghui.core.records.menus import menu_group
+from gonghui.core.records.orgtree import TreeCount, count_in_tree
 from gonghui.core.records.registry import RecordType, Related, register, registry
 from gonghui.core.records.rowaction import RecordAction
 from gonghui.core.records.tables import Column
@@ -263,4 +264,13 @@ cards = register(RecordType(
                      "3. 持卡人须已登记且在您的管辖范围内；4. 发卡组织编码须在您的管辖范围内。",
     ),
     grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view"},
+))
+
+# The org tree beside every list counts each subtree's members in good standing, and a count
+# opens the member list so filtered (gonghui.core.records.orgtree).
+count_in_tree(TreeCount(
+    slug="members",
+    label="在会会员",
+    narrow=lambda qs: qs.filter(status=MembershipStatus.ACTIVE),
+    query={"status": MembershipStatus.ACTIVE},
 ))

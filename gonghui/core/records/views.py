@@ -29,6 +29,7 @@ from django.views import View
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
 from gonghui.core.ops.dbrouter import replica_reads
+from gonghui.core.records import orgtree
 from gonghui.core.records.children import child_block
 from gonghui.core.records.exports import export_filename, write_xlsx
 from gonghui.core.records.paging import CappedPaginator
@@ -116,6 +117,10 @@ class RecordListView(RecordView):
 
     def list_page(self, request: HttpRequest) -> HttpResponse:
         record = self.record_type
+        if "tree_node" in request.GET or "tree_search" in request.GET:
+            # The org tree beside the list asks for one node's children or its search's
+            # matches: a fragment, and the list itself is not queried.
+            return self.tree_fragment(request)
         filterset, sort, queryset = self.filtered()
         try:
             per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
@@ -145,6 +150,9 @@ class RecordListView(RecordView):
                 page_sizes=PAGE_SIZES,
                 base_query=params.urlencode(),
                 **list_context(record, request),
+                **orgtree.tree_context(
+                    request, record, orgtree.visible_org(request.user, request.GET.get("org"))
+                ),
                 export_query=urlencode(
                     [(k, v) for k, v in request.GET.items() if k not in {"page", "per_page"}]
                 ),
@@ -155,6 +163,17 @@ class RecordListView(RecordView):
                 ],
             ),
         )
+
+
+    def tree_fragment(self, request: HttpRequest) -> HttpResponse:
+        context = orgtree.tree_context(request, self.record_type, None, with_root=False)
+        if "tree_search" in request.GET:
+            return render(request, "core/_org_tree_found.html", context)
+        parent = orgtree.visible_org(request.user, request.GET.get("tree_node"))
+        if parent is None:
+            raise Http404  # another branch's organisation looks missing, like a made-up id
+        context["nodes"] = orgtree.children(request.user, parent)
+        return render(request, "core/_org_tree_nodes.html", context)
 
 
 class RecordDetailView(RecordView):
