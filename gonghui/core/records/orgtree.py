@@ -183,9 +183,9 @@ def tree_context(
     count_query = ""
     if counted is not None and request.user.has_perm(registry[counted.slug].perm("view")):
         count_url = reverse(registry[counted.slug].url_name("list"))
-        count_query = QueryDict(mutable=True)
-        count_query.update(counted.query)
-        count_query = count_query.urlencode()
+        query = QueryDict(mutable=True)
+        query.update(counted.query)
+        count_query = query.urlencode()
     tree_q = request.GET.get("tree_q", "").strip()[:50]
     return {
         "tree_root": None if tree_q or not with_root else root_node(request.user, selected),

@@ -1,4 +1,5 @@
-// The org tree beside list pages (templates/core/_org_tree.html, gonghui.core.records.orgtree).
+// List pages. The pager's page size applies when chosen (the 确定 button does it without
+// scripts). The org tree beside list pages (templates/core/_org_tree.html, gonghui.core.records.orgtree).
 // Without this file every node is a link that reloads the list opened at that node; with it a
 // node's children load on first opening and toggle after, and the search box answers as one
 // types. No inline handlers: the content security policy forbids them.
@@ -33,6 +34,14 @@
       box.hidden = false;
       setOpen(toggle, true);
     });
+  });
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) {
+      var jump = target.form.querySelector("[name=page]");
+      if (jump) jump.value = "1";  // a new page size starts again at its first page
+      target.form.requestSubmit();
+    }
   });
   function init() {
     document.querySelectorAll(".gh-orgtree").forEach(function (panel) {

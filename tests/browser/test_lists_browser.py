@@ -1,0 +1,94 @@
+"""A cadre's list pages in a real browser: the org tree beside the list (open a branch, search
+it, filter the list, open the counted members), page numbers and the jump box, the date range
+laid out on one line, and a name found by its middle characters; at desk and phone widths."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD, Federation, make_member
+
+
+@pytest.fixture
+def cadre(make_persona: Callable[[str], Any]) -> Any:
+    return make_persona("town_a_cadre")
+
+
+@pytest.fixture
+def roll(federation: Federation) -> None:
+    rng = random.Random(11)
+    make_member("张杰国", federation.union_a1, rng)
+    make_member("王杰", federation.union_a1a, rng)
+    for n in range(45):
+        birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=97 * n)
+        make_member(f"刘{n:02d}", federation.union_a2, rng, birth=birth)
+
+
+def log_in(page: Any, base: str) -> None:
+    page.goto(f"{base}/login/")
+    page.get_by_label("用户名").fill("town_a_cadre")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.mark.browser
+def test_the_org_tree_beside_the_list_opens_searches_and_filters(
+    transactional_db: Any, federation: Federation, cadre: Any, roll: None,
+    live_server: Any, page: Any,
+) -> None:
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    log_in(page, base)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{base}/enterprises/")
+    tree = page.get_by_test_id("org-tree")
+    town = tree.locator(f'[data-org="{federation.town_a.pk}"]').first
+    # The town's node counts its members in good standing: the sentinel, 张杰国, 王杰, 45 刘.
+    expect(town.get_by_test_id("org-count").first).to_have_text("48")
+    union = tree.locator(f'[data-org="{federation.union_a1.pk}"]')
+    expect(union.get_by_test_id("org-count").first).to_have_text("3")
+    # The sub-union is loaded when its parent is opened, and folds away again.
+    sub = tree.locator(f'[data-org="{federation.union_a1a.pk}"]')
+    expect(sub).to_have_count(0)
+    union.get_by_test_id("org-toggle").click()
+    expect(sub).to_be_visible()
+    expect(sub.get_by_test_id("org-count")).to_have_text("1")
+    union.get_by_test_id("org-toggle").click()
+    expect(sub).to_be_hidden()
+    # A node's name filters the list beside it (here: enterprises) to its subtree.
+    union.get_by_test_id("org-name").first.click()
+    expect(page).to_have_url(re.compile(rf"org={federation.union_a1.pk}"))
+    expect(page.get_by_test_id("org-tree-panel")).to_contain_text(federation.union_a1.name)
+    expect(page.get_by_test_id("record-table")).not_to_contain_text("小作坊")
+    page.screenshot(path="/tmp/browser-tree-enterprises-1440.png", full_page=True)
+    # The search box finds a unit by any part of its name, as one types.
+    page.get_by_test_id("org-tree-search").fill("联合")
+    found = page.get_by_test_id("org-tree-found")
+    expect(found).to_contain_text(federation.union_a2.name)
+    expect(found).not_to_contain_text(federation.union_a1.name)
+    page.get_by_test_id("org-tree-search").fill("")
+    expect(page.get_by_test_id("org-tree-found")).to_have_count(0)
+    # A count opens the member list of that subtree, members in good standing only.
+    tree.locator(f'[data-org="{federation.union_a1.pk}"]').get_by_test_id(
+        "org-count").first.click()
+    expect(page).to_have_url(re.compile(r"/members/\?org=\d+&status=active"))
+    expect(page.get_by_test_id("row-count")).to_have_text("共 3 条")
+    # On a phone the tree folds above the list; its summary opens it.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    panel = page.get_by_test_id("org-tree-panel")
+    expect(panel.get_by_test_id("org-tree")).to_be_hidden()
+    box = panel.bounding_box()
+    table = page.get_by_test_id("record-table").bounding_box()
+    assert box is not None and table is not None and box["y"] < table["y"]
+    panel.locator("summary").click()
+    expect(panel.get_by_test_id("org-tree")).to_be_visible()
+    page.screenshot(path="/tmp/browser-tree-members-390.png", full_page=True)
