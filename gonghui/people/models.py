@@ -92,6 +92,9 @@ class PersonNameGram(models.Model):
     class Meta:
         indexes = [models.Index(fields=["gram", "person"], name="person_name_gram")]
 
+    def __str__(self) -> str:
+        return self.gram
+
 
 class MembershipStatus(models.TextChoices):
     ACTIVE = "active", _("在会")
