@@ -92,3 +92,61 @@ def test_the_org_tree_beside_the_list_opens_searches_and_filters(
     panel.locator("summary").click()
     expect(panel.get_by_test_id("org-tree")).to_be_visible()
     page.screenshot(path="/tmp/browser-tree-members-390.png", full_page=True)
+
+
+def same_line(a: Any, b: Any) -> bool:
+    """Two boxes on one line: their vertical middles within a few pixels."""
+    return abs((a["y"] + a["height"] / 2) - (b["y"] + b["height"] / 2)) < 6
+
+
+@pytest.mark.browser
+def test_member_list_pages_by_number_jumps_and_finds_a_name_by_its_middle(
+    transactional_db: Any, federation: Federation, cadre: Any, roll: None,
+    live_server: Any, page: Any,
+) -> None:
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    log_in(page, base)
+    for width in (1440, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{base}/members/")
+        # The date range reads 入会日期 从 [ ] 至 [ ], on one line, label first.
+        field = page.get_by_test_id("date-range")
+        label = field.locator("label").bounding_box()
+        start, end = field.locator("input").nth(0), field.locator("input").nth(1)
+        first, second = start.bounding_box(), end.bounding_box()
+        assert label and first and second
+        assert same_line(label, first) and same_line(first, second), (width, label, first, second)
+        assert label["x"] < first["x"] < second["x"]
+        assert first["width"] > 100 and second["width"] > 100, (width, first, second)
+        page.screenshot(path=f"/tmp/browser-date-range-{width}.png")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{base}/members/")
+    # 48 members at 20 a page: three pages, numbered.
+    pager = page.get_by_test_id("pager")
+    expect(page.get_by_test_id("current-page")).to_have_text("1")
+    expect(pager.get_by_test_id("page-link")).to_have_text(["2", "3"])
+    pager.get_by_test_id("page-link").filter(has_text="2").click()
+    expect(page.get_by_test_id("current-page")).to_have_text("2")
+    expect(page.get_by_test_id("record-table").locator("tbody tr").first).to_contain_text("21")
+    # The jump box: type a page number, press Enter.
+    jump = page.get_by_label("跳至")
+    jump.fill("3")
+    jump.press("Enter")
+    expect(page.get_by_test_id("current-page")).to_have_text("3")
+    expect(page.get_by_test_id("record-table").locator("tbody tr")).to_have_count(8)
+    # The page size applies when chosen, back on the first page.
+    page.get_by_label("每页").select_option("50")
+    expect(page.get_by_test_id("current-page")).to_have_text("1")
+    expect(pager.get_by_test_id("page-link")).to_have_count(0)  # one page: nothing to link
+    expect(page.get_by_test_id("record-table").locator("tbody tr")).to_have_count(48)
+    # The middle of a name: 杰国 finds 张杰国; 杰 alone is a surname and finds nobody here.
+    page.get_by_label("关键词").fill("杰国")
+    page.get_by_role("button", name="查询").click()
+    rows = page.get_by_test_id("record-table").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("张杰国")
+    page.get_by_label("关键词").fill("杰")
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_test_id("record-table")).to_contain_text("没有符合条件的记录")
