@@ -31,7 +31,12 @@ from gonghui.core.audit.models import AuditAction
 from gonghui.core.ops.dbrouter import replica_reads
 from gonghui.core.records import orgtree
 from gonghui.core.records.children import child_block
-from gonghui.core.records.exports import export_filename, write_xlsx
+from gonghui.core.records.exports import (
+    export_filename,
+    import_layout_needs_reveal,
+    write_import_layout,
+    write_xlsx,
+)
 from gonghui.core.records.paging import CappedPaginator
 from gonghui.core.records.pickers import picker_label
 from gonghui.core.records.registry import RecordType, registry
@@ -156,6 +161,7 @@ class RecordListView(RecordView):
                 export_query=urlencode(
                     [(k, v) for k, v in request.GET.items() if k not in {"page", "per_page"}]
                 ),
+                import_export=may_export_for_import(record, request.user),
                 # What the ticked rows can be given (gonghui.core.records.rowaction).
                 bulk_actions=[
                     action for action in record.actions
@@ -174,6 +180,16 @@ class RecordListView(RecordView):
             raise Http404  # another branch's organisation looks missing, like a made-up id
         context["nodes"] = orgtree.children(request.user, parent)
         return render(request, "core/_org_tree_nodes.html", context)
+
+
+def may_export_for_import(record: RecordType, user: Any) -> bool:
+    """An export in the import template's layout: for whoever may import the record type, and,
+    where the layout holds ID numbers or phones, only whole (the reveal right): a masked number
+    would not import back."""
+    spec = record.import_spec
+    if spec is None or not spec.exportable or not user.has_perm(record.perm("add")):
+        return False
+    return can_reveal(user) or not import_layout_needs_reveal(record)
 
 
 class RecordDetailView(RecordView):
@@ -392,20 +408,30 @@ class RecordExportView(RecordView):
         filterset, _sort, queryset = self.filtered()
         scope_org = filterset.form.cleaned_data.get("org") if filterset.is_bound else None
         scope_org = scope_org or getattr(request.user, "org", None)
+        reveal = can_reveal(request.user)
+        for_import = request.GET.get("layout") == "import"
+        if for_import and not may_export_for_import(record, request.user):
+            raise PermissionDenied
         with replica_reads():  # a no-op unless a read replica is configured
-            path, count = write_xlsx(
-                record, queryset, scope_org=scope_org, reveal=can_reveal(request.user)
-            )
+            if for_import:
+                # The import template's columns: corrected in Excel, it imports back.
+                path, count = write_import_layout(
+                    record, queryset, user=request.user, scope_org=scope_org, reveal=reveal
+                )
+            else:
+                path, count = write_xlsx(record, queryset, scope_org=scope_org, reveal=reveal)
+        changes: dict[str, Any] = {
+            "filter": audit.filter_payload(request.GET, {*filterset.form.fields, "sort"}),
+            "rows": count,
+        }
+        if for_import:
+            # Whole ID numbers and phones left the system: the audit row says so.
+            changes |= {"layout": "导入模板", "unmasked": reveal}
         audit.record(
             AuditAction.EXPORT,
             request=request,
             object_type=record.opts.label_lower,
-            changes={
-                "filter": audit.filter_payload(
-                    request.GET, {*filterset.form.fields, "sort"}
-                ),
-                "rows": count,
-            },
+            changes=changes,
         )
         response = FileResponse(
             open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
