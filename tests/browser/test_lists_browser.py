@@ -150,3 +150,54 @@ def test_member_list_pages_by_number_jumps_and_finds_a_name_by_its_middle(
     page.get_by_label("关键词").fill("杰")
     page.get_by_role("button", name="查询").click()
     expect(page.get_by_test_id("record-table")).to_contain_text("没有符合条件的记录")
+
+
+@pytest.mark.browser
+def test_an_exported_roll_corrected_in_excel_goes_back_in_as_updates(
+    transactional_db: Any, federation: Federation, make_persona: Callable[[str], Any],
+    live_server: Any, page: Any, tmp_path: Any,
+) -> None:
+    import openpyxl
+    from django.core.management import call_command
+    from playwright.sync_api import expect
+
+    from gonghui.core.imports.workbooks import TEMPLATE_HEADER_ROW
+    from gonghui.people.models import Membership, Person
+    from tests.conftest import current_totp
+
+    admin = make_persona("city_admin")
+    member = make_member("张杰国", federation.union_a1, random.Random(4), mobile="13911110000")
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.get_by_label("用户名").fill("city_admin")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("动态码或恢复码").fill(current_totp(admin))
+    page.get_by_role("button", name="验证").click()
+    expect(page).to_have_url(f"{base}/")
+    page.goto(f"{base}/members/")
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export-import").click()
+    path = tmp_path / "roll.xlsx"
+    download_info.value.save_as(path)
+    # In Excel: a new phone for 张杰国, nothing else.
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[TEMPLATE_HEADER_ROW + 1]]
+    assert headers[:3] == ["姓名", "身份证号", "手机号"]
+    for row in sheet.iter_rows(min_row=TEMPLATE_HEADER_ROW + 2):
+        if row[0].value == "张杰国":
+            row[2].value = "13800001111"
+    book.save(path)
+    people, members = Person.objects.count(), Membership.objects.count()
+    page.goto(f"{base}/members/import/")
+    page.get_by_label("Excel 文件").set_input_files(str(path))
+    page.get_by_role("button", name="开始导入").click()
+    call_command("worker", "--batch")
+    expect(page.get_by_test_id("import-summary")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("import-progress")).to_contain_text("更新")
+    assert (Person.objects.count(), Membership.objects.count()) == (people, members)
+    member.person.refresh_from_db()
+    assert member.person.mobile == "13800001111"
+    page.goto(f"{base}/members/{member.pk}/")
+    expect(page.get_by_test_id("person-fields")).to_contain_text("138****1111")
