@@ -155,7 +155,7 @@ def test_member_list_pages_by_number_jumps_and_finds_a_name_by_its_middle(
 @pytest.mark.browser
 def test_an_exported_roll_corrected_in_excel_goes_back_in_as_updates(
     transactional_db: Any, federation: Federation, make_persona: Callable[[str], Any],
-    live_server: Any, page: Any, tmp_path: Any,
+    live_server: Any, page: Any, tmp_path: Any, settings: Any,
 ) -> None:
     import openpyxl
     from django.core.management import call_command
@@ -165,6 +165,9 @@ def test_an_exported_roll_corrected_in_excel_goes_back_in_as_updates(
     from gonghui.people.models import Membership, Person
     from tests.conftest import current_totp
 
+    # The import in this process: a forked child would share the sockets of the live server's
+    # PostgreSQL sessions, and its exit would end them under the test's feet.
+    settings.GONGHUI_IMPORT_IN_CHILD = False
     admin = make_persona("city_admin")
     member = make_member("张杰国", federation.union_a1, random.Random(4), mobile="13911110000")
     base = live_server.url
