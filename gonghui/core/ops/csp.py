@@ -3,8 +3,9 @@
 Everything Gonghui serves is its own (Bootstrap, htmx and ECharts are vendored under static/),
 so the policy allows this origin only: no script, style, font, image or connection from
 anywhere else, no plugins, no framing, and forms post only back here. `'unsafe-inline'` stays in
-`script-src` for the one inline handler (`templates/core/pagination.html`) and in `style-src`
-for htmx's indicator style and the error page; moving those into static files lets it go.
+`script-src` (the list pager's inline handler has moved to `static/gonghui/lists.js`; the
+review's standalone HTML inlines its scripts) and in `style-src` for htmx's indicator style and
+the error page; moving those into static files lets it go.
 """
 
 from __future__ import annotations
