@@ -76,6 +76,13 @@ def code_parser(table: CodeTable) -> Any:
     return parse
 
 
+def employer_of(membership: Membership) -> str:
+    """工作单位 as the template takes it: the enterprise on record, or the name as typed."""
+    person = membership.person
+    employer = person.employer
+    return employer.name if employer is not None else person.employer_name
+
+
 class MemberImport(ImportSpec):
     slug = "members"
     title = "会员花名册导入模板"
@@ -86,27 +93,40 @@ class MemberImport(ImportSpec):
         "5. 已在其他工会的会员，须在“转会”列填“是”方可转入。"
     )
     columns = (
-        ImportColumn("姓名", "name", parse_name, required=True, width=10),
-        ImportColumn("身份证号", "id", parse_id_number, required=True, as_text=True, width=22),
-        ImportColumn("手机号", "mobile", parse_mobile, as_text=True, width=14),
+        ImportColumn("姓名", "name", parse_name, required=True, width=10,
+                     export="person__name"),
+        ImportColumn("身份证号", "id", parse_id_number, required=True, as_text=True, width=22,
+                     export="person__id_number"),
+        ImportColumn("手机号", "mobile", parse_mobile, as_text=True, width=14,
+                     export="person__mobile"),
         ImportColumn("所属工会编码", "union", text, required=True, as_text=True, width=14,
-                     cache=True),
+                     cache=True, export="org__code"),
         ImportColumn("入会日期", "enrolled_on", parse_day, required=True, width=12,
-                     note="入会日期格式如 2018-05-01", cache=True),
+                     note="入会日期格式如 2018-05-01", cache=True, export="enrolled_on"),
         ImportColumn("民族", "ethnicity", code_parser(ETHNICITY),
-                     choices=[label for _, label in ETHNICITY.choices], width=10, cache=True),
+                     choices=[label for _, label in ETHNICITY.choices], width=10, cache=True,
+                     export="person__ethnicity"),
         ImportColumn("学历", "education", code_parser(EDUCATION),
-                     choices=[label for _, label in EDUCATION.choices], width=12, cache=True),
+                     choices=[label for _, label in EDUCATION.choices], width=12, cache=True,
+                     export="person__education"),
         ImportColumn("政治面貌", "political_status", code_parser(POLITICAL_STATUS),
                      choices=[label for _, label in POLITICAL_STATUS.choices], width=14,
-                     cache=True),
-        ImportColumn("工作单位", "employer", text, width=28, cache=True),
+                     cache=True, export="person__political_status"),
+        ImportColumn("工作单位", "employer", text, width=28, cache=True, export=employer_of),
         ImportColumn("是否农民工", "is_migrant", parse_yes_no, choices=["是", "否"], width=10,
-                     cache=True),
-        ImportColumn("会员卡号", "card_number", text, as_text=True, width=16),
+                     cache=True, export="person__is_migrant"),
+        ImportColumn("会员卡号", "card_number", text, as_text=True, width=16,
+                     export="card_number"),
         ImportColumn("转会", "transfer", parse_yes_no, choices=["是", "否"], width=8,
                      cache=True),
     )
+
+    def export_queryset(self, queryset: Any) -> Any:
+        # Members in good standing only: re-imported, a row whose membership has ended would
+        # enrol that person again.
+        return queryset.filter(status=MembershipStatus.ACTIVE).select_related(
+            "person__employer"
+        )
 
     def check(self, rows: list[Row], context: ImportContext) -> None:
         state = context.cache

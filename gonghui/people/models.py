@@ -74,6 +74,28 @@ class Person(OrgOwned):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
+class PersonNameGram(models.Model):
+    """Each pair of neighbouring characters of a person's name, one row each: 张杰国 gives 张杰
+    and 杰国. The search box finds a name by its middle characters (杰国 finds 张杰国) through
+    this table's index instead of reading every name: a two-character query is one index
+    lookup. PostgreSQL's pg_trgm cannot serve it, it indexes three characters at a time.
+
+    Database triggers fill it (migration 0005), so that every writer keeps it true: the ORM,
+    the importers' COPY and the demo generator alike. Nothing in Python writes it.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    gram = models.CharField(max_length=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["gram", "person"], name="person_name_gram")]
+
+    def __str__(self) -> str:
+        return self.gram
+
+
 class MembershipStatus(models.TextChoices):
     ACTIVE = "active", _("在会")
     TRANSFERRED = "transferred", _("已转出")

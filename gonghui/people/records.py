@@ -18,6 +18,7 @@ from gonghui.core.audit.models import AuditAction, AuditOutcome
 from gonghui.core.imports.declared import Field, RecordImport
 from gonghui.core.records.filters import RecordFilterSet
 from gonghui.core.records.menus import menu_group
+from gonghui.core.records.orgtree import TreeCount, count_in_tree
 from gonghui.core.records.registry import RecordType, Related, register, registry
 from gonghui.core.records.rowaction import RecordAction
 from gonghui.core.records.tables import Column
@@ -33,7 +34,13 @@ from gonghui.people.forms import (
 )
 from gonghui.people.imports import MemberImport
 from gonghui.people.indicators import active_on
-from gonghui.people.models import BenefitCard, Membership, MembershipStatus, Person
+from gonghui.people.models import (
+    BenefitCard,
+    Membership,
+    MembershipStatus,
+    Person,
+    PersonNameGram,
+)
 
 MEMBERS_MENU = menu_group("会员管理", order=20, icon="bi-people")
 DIGITS = re.compile(r"^\d{3,17}[\dXx]?$")
@@ -51,7 +58,8 @@ def person_search(prefix: str, value: str, *, reveal: bool = True) -> Q:
 
     Each form of query goes to an indexed column: `zs` to the initials, four characters of an
     ID number to `id_tail`, a full number or phone to the exact column, a name to `name` (a
-    prefix match that the index serves: `gonghui.core.tenancy.lookups`). Other lengths of
+    prefix match that the index serves, or any part of it through its character pairs:
+    `name_search`). Other lengths of
     digits match the tails of numbers only for a user who sees them unmasked (`reveal`).
     """
     value = value.strip()
@@ -70,7 +78,25 @@ def person_search(prefix: str, value: str, *, reveal: bool = True) -> Q:
         return Q(**{f"{prefix}id_number__endswith": value}) | Q(
             **{f"{prefix}mobile__endswith": value}
         )
-    return Q(**{f"{prefix}name__prefix": value})
+    return name_search(prefix, value)
+
+
+def name_search(prefix: str, value: str) -> Q:
+    """A name, or any part of it: 张 finds the 张s (a prefix), 杰国 finds 张杰国.
+
+    Two characters or more go through the name's character pairs (`PersonNameGram`, kept by
+    triggers): each pair of the query is one index lookup, and the people having every pair
+    are then matched against the whole query. No name is read unless it has them all.
+    """
+    if len(value) < 2:
+        return Q(**{f"{prefix}name__prefix": value})
+    person = "pk" if not prefix else f"{prefix.removesuffix('__')}_id"
+    grams = sorted({value[i : i + 2].lower() for i in range(len(value) - 1)})
+    having = Q()
+    for gram in grams[:4]:  # a few pairs narrow enough; the whole query is matched below
+        having &= Q(**{f"{person}__in": PersonNameGram.objects.filter(gram=gram)
+                       .values("person_id")})
+    return having & Q(**{f"{prefix}name__icontains": value})
 
 
 def person_picker_search(value: str) -> Q:
@@ -265,4 +291,13 @@ cards = register(RecordType(
         updates=False,
     ),
     grants={Role.TOWN_CADRE: "view add change delete", Role.GRASSROOTS_CHAIR: "view"},
+))
+
+# The org tree beside every list counts each subtree's members in good standing, and a count
+# opens the member list so filtered (gonghui.core.records.orgtree).
+count_in_tree(TreeCount(
+    slug="members",
+    label="在会会员",
+    narrow=lambda qs: qs.filter(status=MembershipStatus.ACTIVE),
+    query={"status": MembershipStatus.ACTIVE},
 ))

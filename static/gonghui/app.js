@@ -22,7 +22,10 @@ document.addEventListener("submit", function (event) {
 // event listener here, since the CSP allows no inline handler.
 document.addEventListener("change", function (event) {
   const select = event.target.closest ? event.target.closest("select[data-autosubmit]") : null;
-  if (select && select.form) select.form.submit();
+  if (!select || !select.form) return;
+  const jump = select.form.querySelector("[name=page]");
+  if (jump) jump.value = "1";  // a new page size starts again at its first page
+  select.form.submit();
 });
 
 // List pages: ticking rows enables the toolbar's bulk actions (gonghui.core.rowaction);

@@ -101,6 +101,10 @@ class ImportColumn:
     # for columns of few distinct values (codes, dates, 是/否) whose parser is a pure function
     # of the cell and returns a value nobody mutates.
     cache: bool = False
+    # Where an export in the template's layout reads this column from a record: a field path
+    # (`person__mobile`, masked and labelled as the list shows it) or a function of the record.
+    # Columns without one are left blank (转会: a re-import is no transfer).
+    export: str | Callable[[Any], Any] | None = None
 
 
 @dataclass(slots=True)
@@ -156,6 +160,16 @@ class ImportSpec:
 
     def column(self, header: str) -> ImportColumn | None:
         return next((c for c in self.columns if c.header == header), None)
+
+    @property
+    def exportable(self) -> bool:
+        """Whether records can be exported in this template's layout (and imported back)."""
+        return any(c.export is not None for c in self.columns)
+
+    def export_queryset(self, queryset: Any) -> Any:
+        """The records an export in the template's layout holds (a spec narrows it to rows
+        whose re-import is an update, e.g. members in good standing)."""
+        return queryset
 
 
 @dataclass

@@ -117,7 +117,8 @@ class RecordImportTemplateView(RecordView):
         if spec is None:
             raise Http404
         buffer = io.BytesIO()
-        write_template(buffer, spec)
+        # With the 组织编码 sheet: the organisations this user sees, which code columns take.
+        write_template(buffer, spec, user=request.user)
         buffer.seek(0)
         return FileResponse(buffer, as_attachment=True, filename=f"{spec.title}.xlsx",
                             content_type=XLSX)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,7 +20,8 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from gonghui.core.imports.spec import ERROR_COLUMN, ImportColumn, ImportSpec, Row
-from gonghui.core.records.exports import safe_text
+from gonghui.core.records.exports import safe_text, write_cell
+from gonghui.core.tenancy.models import org_model
 
 OPTIONS_SHEET = "选项"
 TEMPLATE_HEADER_ROW = 2  # 0-based: title, instructions, headers
@@ -44,22 +45,39 @@ BAD_CELL = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}  # Excel's "light re
 HEADER = {"bold": True, "bg_color": "#D9E1F2", "border": 1, "align": "center", "valign": "vcenter"}
 
 
-def write_template(target: Path | BinaryIO, spec: ImportSpec) -> None:
-    """Write the blank import template of `spec` to a path or a binary stream."""
+def write_template(
+    target: Path | BinaryIO,
+    spec: ImportSpec,
+    *,
+    user: Any = None,
+    rows: Iterable[Sequence[Any]] = (),
+    title: str = "",
+) -> int:
+    """Write the import template of `spec` to a path or a binary stream; return the rows written.
+
+    Blank, it is the template a cadre fills in. With `rows` (records' cells in the columns'
+    order) it is an export in the template's layout: corrected in Excel, it imports back as
+    updates. With `user` it carries a sheet of the organisations that user sees and their
+    codes, which the code columns ask for.
+    """
     columns = list(spec.columns)
     if not columns:
         raise ValueError(f"import spec {spec.slug!r} has no columns")
     output: str | BinaryIO = str(target) if isinstance(target, Path) else target
-    book = xlsxwriter.Workbook(output, {**WORKBOOK_OPTIONS, "in_memory": True})
+    # A file is written a row at a time (an export may hold a million rows); a stream in memory.
+    mode = {"constant_memory": True} if isinstance(target, Path) else {"in_memory": True}
+    book = xlsxwriter.Workbook(output, {**WORKBOOK_OPTIONS, **mode})
+    written = 0
     try:
+        title = title or spec.title or "导入模板"
         sheet = book.add_worksheet(_sheet_name(spec.title or "导入模板"))
         last = len(columns) - 1
         widths = [max(column.width, _display_width(column.header) + 2) for column in columns]
 
-        title = book.add_format(
+        title_format = book.add_format(
             {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
         )
-        _merged(sheet, 0, last, spec.title or "导入模板", title)
+        _merged(sheet, 0, last, safe_text(title), title_format)
         sheet.set_row(0, 30)
 
         instructions = _instructions(spec)
@@ -79,6 +97,11 @@ def write_template(target: Path | BinaryIO, spec: ImportSpec) -> None:
             sheet.set_column(col, col, widths[col], text if column.as_text else None)
         sheet.set_row(TEMPLATE_HEADER_ROW, 22)
         sheet.freeze_panes(TEMPLATE_HEADER_ROW + 1, 0)
+        date = book.add_format({"num_format": "yyyy-mm-dd"})
+        for number, cells in enumerate(rows, start=TEMPLATE_HEADER_ROW + 1):
+            for col, value in enumerate(cells):
+                write_cell(sheet, number, col, value, text, date)
+            written += 1
 
         options: Worksheet | None = None
         option_columns = 0
@@ -107,9 +130,36 @@ def write_template(target: Path | BinaryIO, spec: ImportSpec) -> None:
                     "error_message": f"请从下拉列表中选择“{column.header}”"[:255],
                 },
             )
+        if user is not None:
+            _write_org_sheet(book, user, header)
         sheet.activate()
     finally:
         book.close()
+    return written
+
+
+ORG_SHEET = "组织编码"
+
+
+def _write_org_sheet(book: xlsxwriter.Workbook, user: Any, header: Format) -> None:
+    """The organisations `user` sees, with their codes: what a code column is filled from."""
+    model = org_model()
+    sheet = book.add_worksheet(ORG_SHEET)
+    sheet.write_row(0, 0, ["组织编码", "组织名称", "组织类型", "上级组织"], header)
+    sheet.set_column(0, 0, 16)
+    sheet.set_column(1, 1, 36)
+    sheet.set_column(2, 3, 16)
+    sheet.set_column(3, 3, 36)
+    sheet.freeze_panes(1, 0)
+    names: dict[str, str] = {}
+    orgs = model.objects.visible_to(user).order_by("path")
+    for number, org in enumerate(orgs.iterator(chunk_size=2000), start=1):
+        names[org.path] = org.name
+        kind = org.get_kind_display() if hasattr(org, "get_kind_display") else ""
+        parent = names.get(org.path[: -model.steplen], "")
+        cells = [getattr(org, "code", ""), org.name, kind, parent]
+        for col, value in enumerate(cells):
+            sheet.write_string(number, col, safe_text(str(value)))
 
 
 def _instructions(spec: ImportSpec) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from gonghui.core.records.children import ChildRows
 from gonghui.core.records.registry import RecordType
+from gonghui.core.records.tables import Column, Table
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,7 +80,7 @@ def write_xlsx(
             count += 1
             sheet.write_number(row, 0, count)
             for col, column in enumerate(columns, start=1):
-                _write_cell(sheet, row, col, column.value(obj, reveal=reveal), text, date)
+                write_cell(sheet, row, col, column.value(obj, reveal=reveal), text, date)
             row += 1
 
         totals = record.table.totals(queryset)
@@ -119,10 +120,10 @@ def _write_child_sheet(
         parent = getattr(obj, child.parent_field)
         sheet.write_string(number, 1, safe_text(str(parent)), text)
         for col, column in enumerate(columns, start=2):
-            _write_cell(sheet, number, col, column.value(obj, reveal=reveal), text, date)
+            write_cell(sheet, number, col, column.value(obj, reveal=reveal), text, date)
 
 
-def _write_cell(sheet: Any, row: int, col: int, value: Any, text: Any, date: Any) -> None:
+def write_cell(sheet: Any, row: int, col: int, value: Any, text: Any, date: Any) -> None:
     if isinstance(value, bool):
         sheet.write_string(row, col, "是" if value else "否")
     elif isinstance(value, int | Decimal):
@@ -134,3 +135,54 @@ def _write_cell(sheet: Any, row: int, col: int, value: Any, text: Any, date: Any
     else:
         # Everything else is text, written as text: an ID number must not become 3.7E+17.
         sheet.write_string(row, col, safe_text(str(value)), text)
+
+
+def import_layout_columns(record: RecordType) -> list[tuple[Any, Column | None]]:
+    """(import column, the table column it is read through, if a field path) of a record type
+    whose import spec can be exported in its own layout."""
+    spec = record.import_spec
+    if spec is None or not spec.exportable:
+        return []
+    return [
+        (c, Table(record.model, [c.export]).columns[0] if isinstance(c.export, str) else None)
+        for c in spec.columns
+    ]
+
+
+def import_layout_needs_reveal(record: RecordType) -> bool:
+    """Whether the layout holds a masked column (ID number, phone): re-importable only whole."""
+    return any(col is not None and col.sensitive for _c, col in import_layout_columns(record))
+
+
+def write_import_layout(
+    record: RecordType, queryset: QuerySet[Any], *, user: Any, scope_org: Any, reveal: bool
+) -> tuple[Path, int]:
+    """The records in the import template's layout (same title row, 填表说明, headers, dropdowns
+    and the 组织编码 sheet): corrected in Excel, the file imports back as updates."""
+    from gonghui.core.imports.workbooks import write_template
+
+    spec = record.import_spec
+    assert spec is not None
+    columns = import_layout_columns(record)
+    related = sorted({p for _c, col in columns if col is not None and (p := col.related_path)})
+
+    def cells(obj: Any) -> list[Any]:
+        out: list[Any] = []
+        for column, through in columns:
+            if through is not None:
+                out.append(through.value(obj, reveal=reveal))
+            elif callable(column.export):
+                out.append(column.export(obj))
+            else:
+                out.append("")
+        return out
+
+    rows = spec.export_queryset(queryset.select_related(*related))
+    descriptor, name = tempfile.mkstemp(prefix="gonghui-export-", suffix=".xlsx")
+    os.close(descriptor)
+    path = Path(name)
+    count = write_template(
+        path, spec, user=user, title=export_title(record, scope_org),
+        rows=(cells(obj) for obj in rows.iterator(chunk_size=2000)),
+    )
+    return path, count

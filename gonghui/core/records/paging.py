@@ -11,6 +11,9 @@ of a page's time (docs/performance-scale.md). So here:
 - paging reaches the first `COUNT_CAP` rows, so no OFFSET exceeds it; the page says so, and
   the filters (organisation, status, date range, search) narrow the set to what a cadre is
   looking for. An export still writes the whole filtered set;
+- the pager shows page numbers around the current page, the first and the last reachable
+  page, and a box to jump to any reachable page: all from the capped count, so a page number
+  never costs a full count either;
 - a page is read in two steps (a "deferred join"): the ids of its rows first, from the record's
   own table and only the joins its filter and sort need, then those rows with the related rows
   the columns show. The OFFSET then walks narrow index entries instead of joined rows.
@@ -84,6 +87,19 @@ class CappedPaginator(Paginator):
         ids = list(queryset.values_list("pk", flat=True)[bottom:top])
         found = {obj.pk: obj for obj in queryset.order_by().filter(pk__in=ids)}
         return Page([found[pk] for pk in ids if pk in found], number, self)
+
+
+def page_numbers(page: Page, *, around: int = 2) -> list[int | None]:
+    """The page numbers a pager links: the first, the last reachable, and `around` pages either
+    side of the current one; None where numbers are left out (shown as …)."""
+    last = page.paginator.num_pages
+    wanted = {1, last, *range(page.number - around, page.number + around + 1)}
+    numbers: list[int | None] = []
+    for n in sorted(n for n in wanted if 1 <= n <= last):
+        if numbers and n - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers
 
 
 def capped_page(queryset: Any, per_page: int, number: Any) -> Any:

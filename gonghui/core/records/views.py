@@ -30,8 +30,14 @@ from django.views import View
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
 from gonghui.core.ops.dbrouter import replica_reads
+from gonghui.core.records import orgtree
 from gonghui.core.records.children import child_block
-from gonghui.core.records.exports import export_filename, write_xlsx
+from gonghui.core.records.exports import (
+    export_filename,
+    import_layout_needs_reveal,
+    write_import_layout,
+    write_xlsx,
+)
 from gonghui.core.records.paging import CappedPaginator
 from gonghui.core.records.pickers import picker_label
 from gonghui.core.records.registry import RecordType, registry
@@ -117,6 +123,10 @@ class RecordListView(RecordView):
 
     def list_page(self, request: HttpRequest) -> HttpResponse:
         record = self.record_type
+        if "tree_node" in request.GET or "tree_search" in request.GET:
+            # The org tree beside the list asks for one node's children or its search's
+            # matches: a fragment, and the list itself is not queried.
+            return self.tree_fragment(request)
         filterset, sort, queryset = self.filtered()
         try:
             per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
@@ -146,9 +156,13 @@ class RecordListView(RecordView):
                 page_sizes=PAGE_SIZES,
                 base_query=params.urlencode(),
                 **list_context(record, request),
+                **orgtree.tree_context(
+                    request, record, orgtree.visible_org(request.user, request.GET.get("org"))
+                ),
                 export_query=urlencode(
                     [(k, v) for k, v in request.GET.items() if k not in {"page", "per_page"}]
                 ),
+                import_export=may_export_for_import(record, request.user),
                 # What the ticked rows can be given (gonghui.core.records.rowaction).
                 bulk_actions=[
                     action for action in record.record_actions
@@ -156,6 +170,27 @@ class RecordListView(RecordView):
                 ],
             ),
         )
+
+
+    def tree_fragment(self, request: HttpRequest) -> HttpResponse:
+        context = orgtree.tree_context(request, self.record_type, None, with_root=False)
+        if "tree_search" in request.GET:
+            return render(request, "core/_org_tree_found.html", context)
+        parent = orgtree.visible_org(request.user, request.GET.get("tree_node"))
+        if parent is None:
+            raise Http404  # another branch's organisation looks missing, like a made-up id
+        context["nodes"] = orgtree.children(request.user, parent)
+        return render(request, "core/_org_tree_nodes.html", context)
+
+
+def may_export_for_import(record: RecordType, user: Any) -> bool:
+    """An export in the import template's layout: for whoever may import the record type, and,
+    where the layout holds ID numbers or phones, only whole (the reveal right): a masked number
+    would not import back."""
+    spec = record.import_spec
+    if spec is None or not spec.exportable or not user.has_perm(record.perm("add")):
+        return False
+    return can_reveal(user) or not import_layout_needs_reveal(record)
 
 
 class RecordDetailView(RecordView):
@@ -445,20 +480,30 @@ class RecordExportView(RecordView):
         filterset, _sort, queryset = self.filtered()
         scope_org = filterset.form.cleaned_data.get("org") if filterset.is_bound else None
         scope_org = scope_org or getattr(request.user, "org", None)
+        reveal = can_reveal(request.user)
+        for_import = request.GET.get("layout") == "import"
+        if for_import and not may_export_for_import(record, request.user):
+            raise PermissionDenied
         with replica_reads():  # a no-op unless a read replica is configured
-            path, count = write_xlsx(
-                record, queryset, scope_org=scope_org, reveal=can_reveal(request.user)
-            )
+            if for_import:
+                # The import template's columns: corrected in Excel, it imports back.
+                path, count = write_import_layout(
+                    record, queryset, user=request.user, scope_org=scope_org, reveal=reveal
+                )
+            else:
+                path, count = write_xlsx(record, queryset, scope_org=scope_org, reveal=reveal)
+        changes: dict[str, Any] = {
+            "filter": audit.filter_payload(request.GET, {*filterset.form.fields, "sort"}),
+            "rows": count,
+        }
+        if for_import:
+            # Whole ID numbers and phones left the system: the audit row says so.
+            changes |= {"layout": "导入模板", "unmasked": reveal}
         audit.record(
             AuditAction.EXPORT,
             request=request,
             object_type=record.opts.label_lower,
-            changes={
-                "filter": audit.filter_payload(
-                    request.GET, {*filterset.form.fields, "sort"}
-                ),
-                "rows": count,
-            },
+            changes=changes,
         )
         response = FileResponse(
             open(path, "rb"),  # noqa: SIM115 - FileResponse closes it

@@ -40,3 +40,11 @@ def cell(value: Any) -> Any:
 def child_url_name(child: Any, view: str) -> str:
     """`{% url child|child_url_name:'update' parent.pk row.pk %}`: a child-row page's URL name."""
     return str(child.url_name(view))
+
+
+@register.filter(name="page_numbers")
+def page_numbers_filter(page: Any) -> list[int | None]:
+    """The numbers a pager links around `page` (gonghui.core.records.paging.page_numbers)."""
+    from gonghui.core.records.paging import page_numbers
+
+    return page_numbers(page)
