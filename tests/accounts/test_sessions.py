@@ -134,7 +134,8 @@ def test_deactivating_a_user_ends_all_their_sessions(
         replay.cookies[settings.SESSION_COOKIE_NAME] = cookie
         assert sent_to_login(replay.get("/"))
     assert api.get("/api/orgs/").status_code in {401, 403}
-    row = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_id=str(user.pk)).last()
+    row = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_type=user._meta.label_lower,
+                                    object_id=str(user.pk)).last()
     assert row is not None and row.user == admin
     assert row.changes["is_active"] == {"before": True, "after": False}
     assert row.changes["sessions_ended"] == 2

@@ -104,8 +104,11 @@ nursing_rooms = register(RecordType(
     default_ordering=["-built_on", "-pk"],
     # Found on their own list: every type the top bar searches costs it a query.
     in_search=False,
+    # Naming a room, a leader or a base is done once: a row naming one already on record is
+    # reported as a duplicate rather than taken as a correction of it.
     import_spec=RecordImport(
         "name", ORG, "enterprise", "address", "built_on", "area", "facilities",
+        updates=False,
         instructions="填表说明：1. 红色列为必填；2. 所属工会编码须在您的管辖范围内；"
                      "3. 所在企业按统一社会信用代码填写，可不填；4. 同一工会的小屋名称不能重复。",
     ),
@@ -126,8 +129,11 @@ entrepreneurs = register(RecordType(
     activity_date="named_on",
     default_ordering=["-named_on", "-pk"],
     in_search=False,
+    # Naming a room, a leader or a base is done once: a row naming one already on record is
+    # reported as a duplicate rather than taken as a correction of it.
     import_spec=RecordImport(
         "person", ORG, "venture", "enterprise", "jobs", "named_on", "note",
+        updates=False,
         instructions="填表说明：1. 红色列为必填；2. 身份证号请按文本填写，人员须已在人员库中"
                      "且在您的管辖范围内；3. 同一人只能选树一次；"
                      "4. 创办企业按统一社会信用代码填写，可不填。",
@@ -150,8 +156,11 @@ entrepreneur_bases = register(RecordType(
     activity_date="named_on",
     default_ordering=["-named_on", "-pk"],
     in_search=False,
+    # Naming a room, a leader or a base is done once: a row naming one already on record is
+    # reported as a duplicate rather than taken as a correction of it.
     import_spec=RecordImport(
         "name", ORG, "enterprise", "address", "named_on", "ventures", "jobs",
+        updates=False,
         instructions="填表说明：1. 红色列为必填；2. 所属工会编码须在您的管辖范围内；"
                      "3. 依托企业按统一社会信用代码填写，可不填；4. 同一工会的基地名称不能重复。",
     ),

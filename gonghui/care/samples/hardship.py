@@ -89,7 +89,7 @@ def sentinels(branch: Branch) -> dict[str, Any]:
     for step, actor in (("submit", maker), ("review", checker), ("approve", approver),
                         ("pay", payer)):
         take(paid, step, actor=actor)
-    batch, line = batch_with_line("2018-002", "劳模慰问", "300.00", datetime.date(2018, 9, 1))
+    batch, line = batch_with_line("2018-002", "劳模慰问", "300.00", datetime.date(2018, 5, 10))
     return {"care-standards": standard, "hardship": file, "hardship/members": member,
             "relief-batches": batch, "relief-batches/lines": line, "relief": line}
 
