@@ -88,6 +88,10 @@ def money_parser(places: int = MONEY_PLACES) -> Callable[[Any], decimal.Decimal]
             raise CellError("应为金额数字，如 1200.50")
         if amount < 0:
             raise CellError("不能小于0")
+        # Beyond any money column (12 digits of yuan): quantizing it would overflow the
+        # decimal context, and no record could hold it.
+        if amount.adjusted() >= 12:
+            raise CellError("金额过大，请核对")
         if amount != amount.quantize(decimal.Decimal(1).scaleb(-places)):
             raise CellError(f"最多保留{places}位小数")
         return amount.quantize(decimal.Decimal(1).scaleb(-places))
