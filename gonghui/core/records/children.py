@@ -125,7 +125,11 @@ class ChildRows:
     def rows_of_all(self, parents: models.QuerySet[Any]) -> models.QuerySet[Any]:
         """The child rows of every parent of a (scoped, filtered) queryset, as one query."""
         rows = self.model._default_manager.filter(**{f"{self.parent_field}__in": parents})
-        related = [self.parent_field, *self.table.select_related()]
+        # The parent column shows the parent's name, which may read the parent's own foreign
+        # keys (a hardship file is named by its worker): joined as the parent's list joins them.
+        parent_related = self.parent.table.select_related() if self.parent is not None else []
+        related = [self.parent_field, *(f"{self.parent_field}__{path}" for path in parent_related),
+                   *self.table.select_related()]
         return rows.select_related(*related).order_by(self.parent_field, *self.ordering)
 
     def new_row(self, parent: Any) -> Any:
