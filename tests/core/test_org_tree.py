@@ -3,6 +3,7 @@ children on demand, member counts per subtree from one grouped query, links that
 
 from __future__ import annotations
 
+import datetime
 import random
 import re
 from collections.abc import Callable
@@ -34,7 +35,7 @@ def roll(federation: Federation) -> None:
     make_member("张杰国", federation.union_a1, rng)
     make_member("王一", federation.union_a1a, rng)
     gone = make_member("李二", federation.union_a2, rng)
-    leave(person=gone.person, on=gone.enrolled_on, reason="退休")
+    leave(person=gone.person, on=gone.enrolled_on + datetime.timedelta(days=1), reason="退休")
 
 
 def test_a_town_cadre_sees_their_town_with_member_counts_per_subtree(
