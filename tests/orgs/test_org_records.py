@@ -322,13 +322,18 @@ def test_a_leaf_org_is_deleted(federation, login):
 
 
 def test_deleting_an_enterprise_works(federation, login):
+    # An enterprise no record names (the planted one is enrolled in mutual insurance).
+    unit = Enterprise.objects.get(pk=federation.enterprise_a.pk)
+    unit.pk = None
+    unit.name, unit.uscc = "待删除企业", "91370285MA3C000017"
+    unit.save()
     client = login("town_a_cadre")
-    response = client.post(reverse("enterprises-delete", args=[federation.enterprise_a.pk]))
+    response = client.post(reverse("enterprises-delete", args=[unit.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("enterprises-list")
-    assert not Enterprise.objects.filter(pk=federation.enterprise_a.pk).exists()
+    assert not Enterprise.objects.filter(pk=unit.pk).exists()
     assert AuditEntry.objects.filter(
-        action=AuditAction.DELETE, object_id=str(federation.enterprise_a.pk)
+        action=AuditAction.DELETE, object_type="orgs.enterprise", object_id=str(unit.pk)
     ).exists()
 
 

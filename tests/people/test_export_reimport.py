@@ -5,6 +5,7 @@ numbers leave only with the reveal right, and the audit row says they did."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import random
 from pathlib import Path
@@ -32,7 +33,7 @@ def roll(federation: Federation) -> list[Membership]:
     members = [make_member("张杰国", federation.union_a1, rng, mobile="13911110000"),
                make_member("王芳", federation.union_a2, rng, mobile="13922220000")]
     gone = make_member("赵退", federation.union_a1, rng)
-    leave(person=gone.person, on=gone.enrolled_on, reason="退休")
+    leave(person=gone.person, on=gone.enrolled_on + datetime.timedelta(days=1), reason="退休")
     return members
 
 
