@@ -13,6 +13,8 @@ from django.core.management import CommandError, call_command
 
 from gonghui.accounts.models import User
 from gonghui.activities.models import Activity
+from gonghui.care.models.hardship import CareStandard, HardshipFile, ReliefBatch
+from gonghui.care.models.insurance import InsuranceClaim, InsuranceEnrolment
 from gonghui.care.models.welfare import EntrepreneurBase, EntrepreneurLeader, NursingRoom
 from gonghui.core.audit.models import AuditAction, AuditEntry
 from gonghui.demo.federation import BuildingPlan, build_demo
@@ -124,7 +126,8 @@ def test_demo_federation_is_shaped_like_the_seed_and_deterministic():
     first = sorted(Organization.objects.values_list("code", "name"))
     second_names = sorted(Person.objects.values_list("id_number", flat=True))
     # Records that name people, unions or enterprises first (they protect them).
-    for model in (Activity, NursingRoom, EntrepreneurLeader, EntrepreneurBase):
+    for model in (Activity, NursingRoom, EntrepreneurLeader, EntrepreneurBase, InsuranceClaim,
+                  InsuranceEnrolment, ReliefBatch, HardshipFile, CareStandard):
         model.objects.all().delete()
     BenefitCard.objects.all().delete()
     Election.objects.all().delete()

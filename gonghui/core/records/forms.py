@@ -53,6 +53,24 @@ class RecordForm(forms.ModelForm):
         # After the querysets are scoped: a picker reads its chosen label through them.
         use_pickers(self.fields, create=True)
 
+    def _update_errors(self, errors: Any) -> None:
+        # A model's clean() may speak of a field this form does not show (a unit name derived
+        # from the unit, a person set by the page): Django would raise on such a key and the
+        # page would answer 500. Said above the form instead, in the model's own words.
+        from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+        if hasattr(errors, "error_dict"):
+            shown, moved = {}, []
+            for name, messages in errors.error_dict.items():
+                if name == NON_FIELD_ERRORS or name in self.fields:
+                    shown[name] = messages
+                else:
+                    moved.extend(messages)
+            if moved:
+                shown.setdefault(NON_FIELD_ERRORS, []).extend(moved)
+                errors = ValidationError(shown)
+        super()._update_errors(errors)  # type: ignore[misc]
+
     def validate_unique(self) -> None:
         """Django's unique checks, with messages that say nothing about other branches.
 
