@@ -285,7 +285,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Two models have a field called `sex`/`status`-like choices; name the enums once.
-    "ENUM_NAME_OVERRIDES": {"SexEnum": "gonghui.people.models.Sex"},
+    "ENUM_NAME_OVERRIDES": {
+        "SexEnum": "gonghui.people.models.Sex",
+        "ReliefBatchStateEnum": "gonghui.care.models.hardship.RELIEF_STATES",
+        "ReliefKindEnum": "gonghui.care.models.hardship.ReliefKind",
+        "ClaimKindEnum": "gonghui.care.models.insurance.ClaimKind",
+    },
 }
 
 # Background work (imports): the database is the queue, `gonghui worker` (started by

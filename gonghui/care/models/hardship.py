@@ -361,6 +361,9 @@ RELIEF = Workflow(
                    levels=["town", "city"], opinion=True, opinion_required=True, tone="danger"),
     ],
 )
+# The batch states by name, for the API schema: the lines' list filters by their batch's state
+# too, and one choice set should carry one name there (SPECTACULAR_SETTINGS).
+RELIEF_STATES = RELIEF.choices
 
 
 class ReliefBatch(OrgOwned):
