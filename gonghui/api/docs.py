@@ -116,6 +116,8 @@ class SwaggerView(SpectacularSwaggerSplitView):
 
     permission_classes = [IsAuthenticated]
     title = "工会工作平台 API 在线调试"
+    # drf-spectacular's page without its inline <style>, which the CSP refuses.
+    template_name = "api/swagger_ui.html"
     # A page, not an endpoint: DRF's OPTIONS description would render through the HTML
     # template and fail; GET is all it answers.
     http_method_names = ["get", "head"]
