@@ -3,23 +3,22 @@ PostgreSQL connection; one payment happens, the amount is counted once."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.roles import Role
 from gonghui.care import insurance_actions as actions
 from gonghui.care.models.insurance import InsuranceClaim
 from gonghui.core.workflow.models import Decision
-from gonghui.core.workflow.spec import TransitionRefused
 from gonghui.reports import indicators
 from gonghui.reports.periods import Period
 from tests.care.test_insurance import attach, new_claim
 from tests.conftest import PASSWORD, Federation
+from tests.races import race
 
 
 def test_twenty_simultaneous_payments_pay_once(
@@ -34,29 +33,13 @@ def test_twenty_simultaneous_payments_pay_once(
     attach(claim, "diagnosis", "诊断证明.pdf")
     attach(claim, "invoice", "发票.pdf")
     actions.review(obj=claim, actor=payers[0])
-    barrier = threading.Barrier(len(payers))
-    wins: list[str] = []
-    losses: list[str] = []
-
-    def attempt(actor: Any) -> None:
-        try:
-            seen = InsuranceClaim.objects.get(pk=claim.pk)  # every page showed 已审核
-            barrier.wait(timeout=30)
-            actions.pay(obj=seen, actor=actor)
-            wins.append(actor.username)
-        except TransitionRefused as exc:
-            losses.append(exc.message)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=attempt, args=(p,)) for p in payers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    # Every page showed 已审核.
+    wins, losses = race(lambda: InsuranceClaim.objects.get(pk=claim.pk),
+                        lambda seen, actor: actions.pay(obj=seen, actor=actor), payers)
     assert len(wins) == 1 and len(losses) == 19, (wins, losses)
     assert all("已被他人办理" in message for message in losses), losses
-    assert Decision.objects.filter(object_id=claim.pk, transition="pay").count() == 1
+    assert Decision.objects.filter(object_id=claim.pk, transition="pay",
+                                   content_type__model="insuranceclaim").count() == 1
     claim.refresh_from_db()
     scope = indicators.Scope(federation.town_a, Period.parse(
         f"{claim.paid_on.year}"), make_persona("city_admin"))
