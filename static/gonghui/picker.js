@@ -118,4 +118,14 @@
   document.addEventListener("DOMContentLoaded", function () { setUpAll(document); });
   // Forms loaded by htmx get their pickers too.
   document.addEventListener("htmx:load", function (event) { setUpAll(event.target); });
+  // htmx fires htmx:load only after its settle delay, and a quick typist (or a test) can type
+  // into a freshly swapped form before that. Setting the box up while the first keystroke or
+  // focus is still on its way down (capture phase) lets the box's own listeners hear it.
+  function setUpOnFirstUse(event) {
+    const target = event.target;
+    const box = target instanceof Element && target.closest("[data-picker]:not([data-picker-ready])");
+    if (box) setUpAll(box.parentNode || document);
+  }
+  document.addEventListener("input", setUpOnFirstUse, true);
+  document.addEventListener("focus", setUpOnFirstUse, true);
 })();

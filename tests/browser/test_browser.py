@@ -154,3 +154,34 @@ def test_a_cadre_creates_a_person_from_an_id_number_in_the_card_form(
     card = BenefitCard.objects.get(number="浏览器卡0001")
     assert (card.person.id_number, card.person.name, card.org) == (
         number, "赵新", federation.union_a1)
+
+
+def test_a_picker_swapped_in_answers_before_htmx_settles(
+    federation: Any,
+    town_a_cadre: Any,
+    live_server: Any,
+    page: Any,
+) -> None:
+    """A form that htmx swaps in (a child row's form) has its pickers set up only after htmx's
+    settle delay; a cadre who types at once must still get the suggestions."""
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.get_by_label("用户名").fill("town_a_cadre")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{base}/")
+    page.goto(f"{base}/cards/new/")
+    # Insert a copy of the organisation picker the way a swap does, with no htmx:load after it.
+    page.evaluate("""() => {
+        const original = document.querySelector("input[name=org]").closest("[data-picker]");
+        const copy = original.cloneNode(true);
+        copy.removeAttribute("data-picker-ready");
+        copy.querySelector("[data-picker-input]").setAttribute("data-testid", "fresh-picker");
+        copy.querySelector("[data-picker-results]").setAttribute("data-testid", "fresh-results");
+        original.after(copy);
+    }""")
+    page.get_by_test_id("fresh-picker").fill("A-1")
+    results = page.get_by_test_id("fresh-results")
+    expect(results.get_by_role("button", name=f"{federation.union_a1.name}（A-1）")).to_be_visible()
