@@ -252,9 +252,11 @@ people = register(RecordType(
 members = register(RecordType(
     model=Membership,
     slug="members",
-    columns=[Column("person__name", link=True), "person__id_number", "person__sex",
-             "person__mobile", Column("org", label=str(_("所属工会"))), "enrolled_on",
-             "joined_by", "status", "card_number"],
+    # What a cadre looks for first (who, in which union, in good standing, since when, how to
+    # reach them) leads; on a phone the rest scrolls inside the table's box.
+    columns=[Column("person__name", link=True), Column("org", label=str(_("所属工会"))),
+             "status", "enrolled_on", "person__mobile", "person__sex", "person__id_number",
+             "joined_by", "card_number"],
     search_fields=["person__name"],
     filterset_base=MemberFilterSet,
     filters=["status", "joined_by"],

@@ -149,6 +149,8 @@ def chart_data(review: CompiledReview) -> list[dict[str, Any]]:
                 {
                     "name": f"{indicators.get(key).label}（{indicators.get(key).unit}）",
                     "data": [_number(row.values[key]) for row in children],
+                    # Whether the page may sum the smaller units into one 其他 bar.
+                    "additive": indicators.get(key).additive,
                 }
                 for key in keys
             ],

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.audit import present
 from gonghui.core.audit.models import AuditAction, AuditEntry
+from gonghui.core.records.days import day_box
 
 
 class AuditFilterSet(django_filters.FilterSet):
@@ -47,7 +48,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         select = isinstance(field.widget, forms.Select)
         field.widget.attrs.setdefault("class", "form-select" if select else "form-control")
         if isinstance(field, forms.DateField):
-            field.widget.input_type = "date"
+            day_box(field)  # a date reads 年-月-日 (gonghui.core.records.days)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     changes = present.lines(page.object_list)
     rows = [(entry, present.type_label(entry.object_type), changes[entry.pk]) for entry in page]

@@ -25,6 +25,7 @@ from django_filters.utils import label_for_filter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from gonghui.core.records.days import DayInput, day_box
 from gonghui.core.records.pickers import use_pickers
 from gonghui.core.tenancy.models import org_model
 
@@ -52,13 +53,18 @@ class FromToWidget(django_filters.widgets.DateRangeWidget):
     # The list page gives such a field a wider cell, its label to the left (core/_filter_field).
     is_range = True
 
+    def __init__(self, attrs: Any = None) -> None:
+        super().__init__(attrs)
+        # Year-first text boxes, as every date box (gonghui.core.records.days).
+        self.widgets: list[forms.Widget] = [DayInput(attrs=w.attrs) for w in self.widgets]
+
     def render(  # type: ignore[override]
         self, name: str, value: Any, attrs: Any = None, renderer: Any = None
     ) -> str:
         context = self.get_context(name, value, attrs)
         inputs = [
             format_html(
-                '<input type="date" name="{}" value="{}"{}>',
+                '<input type="text" name="{}" value="{}"{}>',
                 sub["name"], sub["value"] or "",
                 flatatt({k: v for k, v in sub["attrs"].items() if k != "type"}),
             )
@@ -118,6 +124,7 @@ class RecordFilterSet(django_filters.FilterSet):
             for bound in form.fields.values():
                 if hasattr(bound, "empty_label"):
                     bound.empty_label = "全部"
+                day_box(bound)  # a date reads 年-月-日 (gonghui.core.records.days)
                 widget = bound.widget
                 if isinstance(widget, forms.CheckboxSelectMultiple):
                     css = "form-check-input"

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from gonghui.core.records.days import day_box
 from gonghui.core.text.dates import DateParseError, check_date_range
 
 
@@ -43,8 +44,8 @@ class RecordForm(forms.ModelForm):
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             if isinstance(widget, forms.DateInput):
-                widget.input_type = "date"
-                widget.format = "%Y-%m-%d"
+                day_box(field)  # a text box reading 年-月-日 (gonghui.core.records.days)
+                widget = field.widget
             if isinstance(field, forms.DateField):
                 field.validators.append(validate_date_range)
             widget.attrs.setdefault("class", css)

@@ -18,6 +18,8 @@ from typing import Any
 
 from django import forms
 
+from gonghui.core.records.days import day_box
+
 
 class ActionForm(forms.Form):
     """Base of an action's form; it is given the acting user (choices are scoped data)."""
@@ -26,6 +28,7 @@ class ActionForm(forms.Form):
         self.user = user
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            day_box(field)  # a date reads 年-月-日 (gonghui.core.records.days)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 continue

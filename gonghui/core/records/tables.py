@@ -41,6 +41,17 @@ class Column:
         ) and not isinstance(self.model_field, models.AutoField)
 
     @property
+    def wraps(self) -> bool:
+        """A long name (a related record such as the member's union, free text) may wrap in
+        its cell; codes, masked numbers, dates and choices stay on one line (app.css)."""
+        field_ = self.model_field
+        if isinstance(field_, models.ForeignKey | models.TextField):
+            return True
+        if field_ is None or field_.choices or self.sensitive:
+            return False
+        return isinstance(field_, models.CharField) and (field_.max_length or 0) > 50
+
+    @property
     def related_path(self) -> str | None:
         """The select_related path this column needs, if it crosses or is a foreign key."""
         parts = self.name.split("__")
