@@ -79,8 +79,8 @@ class MaskedIdNumber:
 
 def parse_member_id(value: Any) -> Any:
     """身份证号: a whole number, or the masked form a re-imported export carries."""
-    word = text(value)
-    if "*" in word:
+    if isinstance(value, str) and "*" in value:
+        word = value.strip()
         found = MASKED_ID.fullmatch(word)
         if found is None or len(word) not in (15, 18):
             raise CellError("身份证号中含有“*”，但不是导出时的打码形式，请填写完整的身份证号")
@@ -90,8 +90,8 @@ def parse_member_id(value: Any) -> Any:
 
 def parse_member_mobile(value: Any) -> str | None:
     """手机号: a masked cell (`138****5678`, as exported) keeps the number on record."""
-    word = text(value)
-    if "*" in word:
+    if isinstance(value, str) and "*" in value:
+        word = value.strip()
         if re.fullmatch(r"[0-9*]{7,11}", word) is None:
             raise CellError("手机号中含有“*”，但不是导出时的打码形式，请填写完整的手机号")
         return None
