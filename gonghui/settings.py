@@ -279,7 +279,18 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gonghui 工会工作平台 API",
+    "DESCRIPTION": (
+        "工会工作平台的只读数据接口：每类记录一组接口（列表、单条），流程类记录另有办理接口。"
+        "返回的记录与列表页一致：只含您管辖范围内的记录，身份证号、手机号按权限打码。"
+        "登录后可在本页调试；其他系统请使用 API 令牌。接口说明见 /api/。"
+    ),
     "VERSION": "1",
+    # Tags' descriptions, parameters the generator leaves without one, the sign-in schemes: in
+    # Chinese (gonghui.api.schema); the enum hook is drf-spectacular's default, kept.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "gonghui.api.schema.chinese_schema",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # /api/docs/ loads Swagger UI from the installed package's static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

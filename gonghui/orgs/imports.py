@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Substr
+
 from gonghui.core.imports.spec import (
     CellError,
     ImportColumn,
@@ -45,16 +48,28 @@ class OrganizationImport(ImportSpec):
         "5. 指导单位编码（选填）：帮助建会的组织，须在您的管辖范围内。"
     )
     columns = (
-        ImportColumn("组织编码", "code", text, required=True, as_text=True),
-        ImportColumn("组织名称", "name", text, required=True, width=32),
+        ImportColumn("组织编码", "code", text, required=True, as_text=True, export="code"),
+        ImportColumn("组织名称", "name", text, required=True, width=32, export="name"),
         ImportColumn("组织类型", "kind", parse_kind, required=True,
-                     choices=list(KINDS_BY_LABEL)),
+                     choices=list(KINDS_BY_LABEL), export="kind"),
         ImportColumn("上级组织编码", "parent", text, as_text=True,
-                     note="除最上级组织外必填"),
-        ImportColumn("成立日期", "founded_on", parse_day),
-        ImportColumn("统一社会信用代码", "uscc", parse_uscc, as_text=True, width=22),
-        ImportColumn("指导单位编码", "guided_by", text, as_text=True, note="选填"),
+                     note="除最上级组织外必填", export=lambda org: org.parent_code or ""),
+        ImportColumn("成立日期", "founded_on", parse_day, export="founded_on"),
+        ImportColumn("统一社会信用代码", "uscc", parse_uscc, as_text=True, width=22,
+                     export="uscc"),
+        ImportColumn("指导单位编码", "guided_by", text, as_text=True, note="选填",
+                     export="guided_by__code"),
     )
+
+    def export_queryset(self, queryset: Any) -> Any:
+        # The parent's code from the tree path (one subquery, not a query per row), looked for
+        # among the exported organisations only, so the code of the organisation above the
+        # cadre's subtree is not written out (an existing row's parent is not re-read); and the
+        # tree's order: a parent is written before its children, as the import reads them.
+        parent = queryset.order_by().filter(
+            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Organization.steplen)
+        ).values("code")[:1]
+        return queryset.annotate(parent_code=Subquery(parent)).order_by("path")
 
     def check(self, rows: list[Row], context: ImportContext) -> None:
         state = context.cache

@@ -10,7 +10,9 @@ refused with the one answer that reveals nothing of them.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -56,6 +58,45 @@ parse_name = cell_parser(check_person_name, NameRuleError)
 parse_id_number = cell_parser(check_id_number, IdentifierError)
 parse_mobile = cell_parser(check_mobile, IdentifierError)
 
+# An ID number as the list and a cadre without the reveal right's export show it
+# (gonghui.core.text.identifiers.mask_id_number): area code and last two characters.
+MASKED_ID = re.compile(r"(\d{6})\*{7,10}([0-9Xx]{2})")
+MASKED_ID_UNKNOWN = (
+    "身份证号为打码形式（导出时隐藏了中间数字），在您管辖范围内找不到与姓名和身份证号前后几位"
+    "都相符的唯一人员；新增人员或有重名时请填写完整的身份证号"
+)
+
+
+@dataclass(frozen=True)
+class MaskedIdNumber:
+    """A masked ID number cell: with the row's name it names one person already in the
+    importer's subtree (the row is an update of them), never a new person."""
+
+    head: str
+    tail: str
+    length: int
+
+
+def parse_member_id(value: Any) -> Any:
+    """身份证号: a whole number, or the masked form a re-imported export carries."""
+    if isinstance(value, str) and "*" in value:
+        word = value.strip()
+        found = MASKED_ID.fullmatch(word)
+        if found is None or len(word) not in (15, 18):
+            raise CellError("身份证号中含有“*”，但不是导出时的打码形式，请填写完整的身份证号")
+        return MaskedIdNumber(found[1], found[2].upper(), len(word))
+    return parse_id_number(value)
+
+
+def parse_member_mobile(value: Any) -> str | None:
+    """手机号: a masked cell (`138****5678`, as exported) keeps the number on record."""
+    if isinstance(value, str) and "*" in value:
+        word = value.strip()
+        if re.fullmatch(r"[0-9*]{7,11}", word) is None:
+            raise CellError("手机号中含有“*”，但不是导出时的打码形式，请填写完整的手机号")
+        return None
+    return parse_mobile(value)
+
 
 def parse_yes_no(value: Any) -> bool:
     word = text(value).lower()
@@ -95,9 +136,9 @@ class MemberImport(ImportSpec):
     columns = (
         ImportColumn("姓名", "name", parse_name, required=True, width=10,
                      export="person__name"),
-        ImportColumn("身份证号", "id", parse_id_number, required=True, as_text=True, width=22,
+        ImportColumn("身份证号", "id", parse_member_id, required=True, as_text=True, width=22,
                      export="person__id_number"),
-        ImportColumn("手机号", "mobile", parse_mobile, as_text=True, width=14,
+        ImportColumn("手机号", "mobile", parse_member_mobile, as_text=True, width=14,
                      export="person__mobile"),
         ImportColumn("所属工会编码", "union", text, required=True, as_text=True, width=14,
                      cache=True, export="org__code"),
@@ -120,6 +161,10 @@ class MemberImport(ImportSpec):
         ImportColumn("转会", "transfer", parse_yes_no, choices=["是", "否"], width=8,
                      cache=True),
     )
+    # Exported to a cadre without the reveal right, 身份证号 and 手机号 are masked; read back,
+    # a masked 身份证号 with the row's 姓名 finds the member in the importer's subtree and a
+    # masked 手机号 keeps the number on record: the file round-trips for every importer.
+    masked_cells_kept = True
 
     def export_queryset(self, queryset: Any) -> Any:
         # Members in good standing only: re-imported, a row whose membership has ended would
@@ -144,6 +189,8 @@ class MemberImport(ImportSpec):
             state["scope"] = user_scope_path(context.user) or "\0"
         unions: dict[str, Organization] = state["unions"]
         seen: dict[str, int] = state["seen"]
+        self._unmask([r for r in rows if isinstance(r.values.get("id"), MaskedIdNumber)],
+                     state["scope"])
         today: datetime.date = state["today"]
 
         candidates = []
@@ -175,6 +222,34 @@ class MemberImport(ImportSpec):
                 candidates.append(row)
         self._match_existing(candidates, state["scope"])
         self._match_employers([r for r in rows if not r.errors], context)
+
+    @staticmethod
+    def _unmask(rows: list[Row], scope: str) -> None:
+        """Masked ID numbers to whole ones: the one person in the importer's subtree with the
+        row's name and the visible digits; none or several, and the row is refused."""
+        if not rows:
+            return
+        numbers: dict[tuple[str, str, str, int], list[str]] = {}
+        names = {r.values["name"] for r in rows if r.values.get("name")}
+        for part in chunked(sorted(names), LOOKUP_CHUNK):
+            for name, number in Person.objects.filter(
+                name__in=part, org_path__startswith=scope
+            ).values_list("name", "id_number"):
+                key = (name, number[:6], number[-2:].upper(), len(number))
+                numbers.setdefault(key, []).append(number)
+        for row in rows:
+            masked: MaskedIdNumber = row.values["id"]
+            row.values["id"] = None
+            found = numbers.get(
+                (row.values.get("name") or "", masked.head, masked.tail, masked.length), []
+            )
+            if len(found) != 1:
+                row.reject("身份证号", MASKED_ID_UNKNOWN)
+                continue
+            try:
+                row.values["id"] = check_id_number(found[0])
+            except IdentifierError as exc:  # a number on record from before today's rules
+                row.reject("身份证号", str(exc))
 
     def _match_existing(self, rows: list[Row], scope: str) -> None:
         by_number = {row.values["id"].number: row for row in rows}

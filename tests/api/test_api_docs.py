@@ -68,3 +68,31 @@ def test_the_documentation_needs_a_login(federation) -> None:
     for url in ("/api/", reverse("api-docs")):
         response = Client().get(url)
         assert response.status_code == 302 and reverse("login") in response["Location"], url
+
+
+def test_the_menu_leads_to_the_api_for_whoever_may_use_it(federation, login) -> None:
+    page = login("town_a_cadre").get(reverse("members-list")).content.decode()
+    assert 'href="/api/"' in page and "数据接口（API）" in page
+    # The security administrator reads no records: the API answers them nothing, no entry.
+    page = login("security_admin").get("/").content.decode()
+    assert 'href="/api/"' not in page
+
+
+def test_the_schema_swagger_ui_shows_is_in_chinese(federation, login) -> None:
+    schema = login("town_a_cadre").get(reverse("api-schema"), {"format": "json"}).json()
+    assert re.search(r"[\u4e00-\u9fff]", schema["info"]["description"])
+    tags = {tag["name"]: tag["description"] for tag in schema["tags"]}
+    assert "会员" in tags and re.search(r"[\u4e00-\u9fff]", tags["会员"])
+    operations = [op for item in schema["paths"].values() for op in item.values()]
+    assert operations
+    for operation in operations:
+        for text in (*operation["tags"], operation["summary"], operation["description"]):
+            assert re.search(r"[\u4e00-\u9fff]", text), (operation["operationId"], text)
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "header":
+                assert re.search(r"[\u4e00-\u9fff]", parameter.get("description", "")), (
+                    operation["operationId"], parameter["name"])
+    members = schema["paths"]["/api/members/"]["get"]
+    assert (members["tags"], members["summary"]) == (["会员"], "会员列表")
+    for scheme in schema["components"]["securitySchemes"].values():
+        assert re.search(r"[\u4e00-\u9fff]", scheme["description"])

@@ -204,3 +204,54 @@ def test_an_exported_roll_corrected_in_excel_goes_back_in_as_updates(
     assert member.person.mobile == "13800001111"
     page.goto(f"{base}/members/{member.pk}/")
     expect(page.get_by_test_id("person-fields")).to_contain_text("138****1111")
+
+
+@pytest.mark.browser
+def test_a_town_cadre_corrects_the_exported_roll_and_imports_it_back(
+    transactional_db: Any, federation: Federation, cadre: Any, live_server: Any, page: Any,
+    tmp_path: Any, settings: Any,
+) -> None:
+    """No reveal right: the roll leaves masked, one phone is corrected in Excel, the masked
+    cells of every other row read back as "unchanged"."""
+    import openpyxl
+    from django.core.management import call_command
+    from playwright.sync_api import expect
+
+    from gonghui.core.imports.workbooks import TEMPLATE_HEADER_ROW
+    from gonghui.people.models import Membership, Person
+
+    settings.GONGHUI_IMPORT_IN_CHILD = False  # see the test above
+    rng = random.Random(5)
+    zhang = make_member("张杰国", federation.union_a1, rng, mobile="13911110000")
+    wang = make_member("王芳", federation.union_a2, rng, mobile="13922220000")
+    base = live_server.url
+    log_in(page, base)
+    page.goto(f"{base}/members/")
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export-import").click()
+    path = tmp_path / "roll.xlsx"
+    download_info.value.save_as(path)
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[TEMPLATE_HEADER_ROW + 1]]
+    phone = headers.index("手机号")
+    for row in sheet.iter_rows(min_row=TEMPLATE_HEADER_ROW + 2):
+        assert "*" in str(row[headers.index("身份证号")].value)  # masked: no reveal right
+        if row[0].value == "张杰国":
+            row[phone].value = "13800001111"
+    book.save(path)
+    people, members = Person.objects.count(), Membership.objects.count()
+    page.goto(f"{base}/members/import/")
+    page.get_by_label("Excel 文件").set_input_files(str(path))
+    page.get_by_role("button", name="开始导入").click()
+    call_command("worker", "--batch")
+    expect(page.get_by_test_id("import-summary")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("import-progress")).to_contain_text("更新")
+    expect(page.get_by_test_id("import-progress")).not_to_contain_text("拒绝 1")
+    assert (Person.objects.count(), Membership.objects.count()) == (people, members)
+    zhang.person.refresh_from_db()
+    wang.person.refresh_from_db()
+    assert zhang.person.mobile == "13800001111"
+    assert wang.person.mobile == "13922220000"  # its masked cell changed nothing
+    page.goto(f"{base}/members/{zhang.pk}/")
+    expect(page.get_by_test_id("person-fields")).to_contain_text("138****1111")

@@ -117,8 +117,26 @@ def test_without_the_reveal_right_no_whole_numbers_leave(
 ) -> None:
     client = login("town_a_cadre")
     page = client.get(reverse("members-list")).content.decode()
-    assert 'data-testid="export-import"' not in page
-    assert client.get(reverse("members-export"), {"layout": "import"}).status_code == 403
+    # The template layout is theirs too, masked: a masked cell imports back as "unchanged".
+    assert 'data-testid="export-import"' in page
+    rows = sheet_rows(body(client.get(reverse("members-export"), {"layout": "import"})))
+    assert roll[0].person.id_number not in repr(rows)
+    assert roll[0].person.mobile not in repr(rows)
+    entry = AuditEntry.objects.filter(action=AuditAction.EXPORT).latest("pk")
+    assert entry.changes["unmasked"] is False
     # The usual export stays theirs, masked.
     rows = sheet_rows(body(client.get(reverse("members-export"))))
     assert roll[0].person.id_number not in repr(rows)
+
+
+def test_a_layout_that_cannot_take_masked_cells_says_why_in_chinese(
+    federation: Federation, roll: list[Membership], login: Any, monkeypatch: Any
+) -> None:
+    """Were masked cells not read back as "unchanged", the layout would need the reveal right,
+    and the page says so instead of offering a file that cannot go back in."""
+    monkeypatch.setattr(MemberImport, "masked_cells_kept", False)
+    client = login("town_a_cadre")
+    page = client.get(reverse("members-list")).content.decode()
+    assert 'data-testid="export-import"' not in page
+    assert "导出为导入模板需要“查看完整的身份证号和电话”权限" in page
+    assert client.get(reverse("members-export"), {"layout": "import"}).status_code == 403

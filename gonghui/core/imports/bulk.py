@@ -14,6 +14,7 @@ bulk writes needs from the process and the connection). docs/performance.md has 
 from __future__ import annotations
 
 import gc
+import json
 import queue
 import sqlite3
 import sys
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 
@@ -127,6 +128,40 @@ def insert_rows(
     return DirectWriter().insert(model, fields, rows, dates_adapted=dates_adapted)
 
 
+@dataclass(frozen=True)
+class BulkUpkeep:
+    """What a table's bulk inserts on SQLite do instead of its per-row triggers' work.
+
+    An app whose table keeps derived rows by trigger (the people app's name grams) registers
+    one for its table: before a batch, `defer` (SQL) tells the triggers to stand aside for
+    this transaction; after it, `catch_up` (SQL taking one parameter, the JSON array of the
+    batch's keys) derives the rows of the whole batch in one set-based statement; `resume`
+    ends the deferral, also when the batch fails. Only batches that carry their keys (`id`)
+    use it; others leave the triggers at their work. PostgreSQL needs none (statement-level
+    triggers are set-based there).
+    """
+
+    defer: str
+    catch_up: str
+    resume: str
+
+
+_UPKEEP: dict[str, BulkUpkeep] = {}
+
+
+def register_bulk_upkeep(model: type[models.Model], upkeep: BulkUpkeep) -> None:
+    _UPKEEP[str(model._meta.db_table)] = upkeep
+
+
+def _upkeep_of(batch: PreparedInsert) -> tuple[BulkUpkeep, str] | None:
+    """The table's upkeep and the JSON array of the batch's keys, if it has both."""
+    upkeep = _UPKEEP.get(batch.table)
+    if upkeep is None or "id" not in batch.columns:
+        return None
+    at = batch.columns.index("id")
+    return upkeep, json.dumps([row[at] for row in batch.rows])
+
+
 def write_batch(batch: PreparedInsert) -> None:
     """INSERT a prepared batch now, through this thread's connection."""
     if not batch.rows:
@@ -145,10 +180,20 @@ def write_batch(batch: PreparedInsert) -> None:
                 write_row(row)
         return
     placeholders = ", ".join(["%s"] * len(batch.columns))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", batch.full_rows()
-        )
+    upkeep = _upkeep_of(batch)
+    # Atomic: the deferral and the rows and their upkeep commit together or not at all.
+    with transaction.atomic(), connection.cursor() as cursor:
+        if upkeep is not None:
+            cursor.execute(upkeep[0].defer)
+        try:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", batch.full_rows()
+            )
+            if upkeep is not None:
+                cursor.execute(upkeep[0].catch_up.replace("?", "%s"), [upkeep[1]])
+        finally:
+            if upkeep is not None:
+                cursor.execute(upkeep[0].resume)
 
 
 def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -436,7 +481,12 @@ class WriteBehind(DirectWriter):
         one = "(" + ", ".join(["?"] * width) + ")"
         full = head + ", ".join([one] * per)  # the same text each time: prepared once
         shared = repeat(batch.shared)
+        upkeep = _upkeep_of(batch)
         cursor = raw.cursor()
+        if upkeep is not None:
+            # In the caller's transaction (the engine's): the triggers stand aside for the
+            # batch, then one statement does their work for all of it.
+            cursor.execute(upkeep[0].defer)
         try:
             rows = batch.rows
             for start in range(0, len(rows), per):
@@ -446,7 +496,11 @@ class WriteBehind(DirectWriter):
                 sql = full if len(part) == per else head + ", ".join([one] * len(part))
                 # Each row's values, then the shared ones, flattened in C.
                 cursor.execute(sql, [*flatten(flatten(zip(part, shared, strict=False)))])
+            if upkeep is not None:
+                cursor.execute(upkeep[0].catch_up, [upkeep[1]])
         finally:
+            if upkeep is not None:
+                cursor.execute(upkeep[0].resume)
             cursor.close()
 
     def _write_copy(self, raw: Any, batch: PreparedInsert) -> None:

@@ -194,10 +194,15 @@ class RecordImport(ImportSpec):
         parse: Callable[[Any], Any] = text
         header, choices = declared.header or label, []
         as_text, cache = False, False
+        # Exported in this layout, a record re-imports as an update of itself: only where rows
+        # are matched by a natural key and matches update (`updates`).
+        export: str | None = declared.name if self.updates and self.natural_key else None
         if field.is_relation:
             target = self._target(field)
             header = declared.header or f"{label}{target.natural_key_label}"
             parse, as_text, cache = _key_text, True, True
+            if export is not None:
+                export = f"{declared.name}__{target.natural_key}"
         elif field.choices:
             parse, cache = choice_parser(field), True
             choices = [str(label) for _value, label in field.flatchoices]
@@ -214,7 +219,7 @@ class RecordImport(ImportSpec):
         else:
             as_text = True  # codes and numbers stay as typed: 0 in front, all 18 digits
         return ImportColumn(header, declared.name, parse, required=required, choices=choices,
-                            as_text=as_text, note=declared.note, cache=cache,
+                            as_text=as_text, note=declared.note, cache=cache, export=export,
                             width=max(12, min(32, len(header) * 2 + 4)))
 
     def _unique_sets(self) -> list[tuple[str, ...]]:

@@ -150,6 +150,10 @@ class ImportSpec:
     title: str = ""  # the template's title row, e.g. "会员花名册导入模板"
     columns: Sequence[ImportColumn] = ()
     instructions: str = ""  # the 填表说明 row
+    # Whether a masked cell (an ID number or phone as exported to a cadre without the reveal
+    # right, `370285**********1X`) imports back as "unchanged": then the template-layout
+    # export is offered to importers without that right too (docs/architecture.md).
+    masked_cells_kept: bool = False
 
     def check(self, rows: list[Row], context: ImportContext) -> None:
         """Cross-row and database checks; call `row.reject` on the rows that fail."""

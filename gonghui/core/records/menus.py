@@ -12,6 +12,7 @@ any group nobody declared, in the order its first entry comes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,9 @@ class MenuEntry:
     order: int = 100
     slug: str = ""  # marks the entry active on pages of that slug
     needs_org: bool = False  # shown only to a user with an organisation
+    # Shown only when this says so of the user (a right no single permission names: the API
+    # is for whoever may read any record type); with `perm` empty, it alone decides.
+    when: Callable[[Any], bool] | None = None
 
 
 _GROUPS: dict[str, MenuGroup] = {}
@@ -60,9 +64,11 @@ def menu_group(label: str, *, order: int = 100, icon: str = "") -> str:
 def menu_entry(
     label: str, url_name: str, *, group: str, perm: str, icon: str = "bi-table",
     order: int = 100, slug: str = "", needs_org: bool = False,
+    when: Callable[[Any], bool] | None = None,
 ) -> MenuEntry:
     """Declare a menu entry that is not a record type's list page."""
-    entry = MenuEntry(label, url_name, group, perm, icon, order, slug or url_name, needs_org)
+    entry = MenuEntry(label, url_name, group, perm, icon, order, slug or url_name, needs_org,
+                      when)
     _ENTRIES[entry.slug] = entry
     return entry
 
@@ -98,7 +104,8 @@ def menu_context(request: HttpRequest) -> dict[str, Any]:
             "order": e.order,
         }
         for e in sorted(_ENTRIES.values(), key=lambda e: (e.order, e.slug))
-        if user.has_perm(e.perm) and (has_org or not e.needs_org)
+        if (not e.perm or user.has_perm(e.perm)) and (has_org or not e.needs_org)
+        and (e.when is None or e.when(user))
     ]
     grouped: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:

@@ -163,6 +163,12 @@ class RecordListView(RecordView):
                     [(k, v) for k, v in request.GET.items() if k not in {"page", "per_page"}]
                 ),
                 import_export=may_export_for_import(record, request.user),
+                import_export_refusal=import_export_refusal(record, request.user),
+                import_export_masked=(
+                    may_export_for_import(record, request.user)
+                    and not can_reveal(request.user)
+                    and import_layout_needs_reveal(record)
+                ),
                 # What the ticked rows can be given (gonghui.core.records.rowaction).
                 bulk_actions=[
                     action for action in record.record_actions
@@ -184,13 +190,28 @@ class RecordListView(RecordView):
 
 
 def may_export_for_import(record: RecordType, user: Any) -> bool:
-    """An export in the import template's layout: for whoever may import the record type, and,
-    where the layout holds ID numbers or phones, only whole (the reveal right): a masked number
-    would not import back."""
+    """An export in the import template's layout: for whoever may import the record type. Where
+    the layout holds ID numbers or phones, a cadre without the reveal right gets them masked;
+    that is offered only when the import reads a masked cell as "unchanged"
+    (`ImportSpec.masked_cells_kept`), since a masked number would not import back."""
+    return import_export_refusal(record, user) is None and _importable(record, user)
+
+
+def _importable(record: RecordType, user: Any) -> bool:
     spec = record.import_spec
-    if spec is None or not spec.exportable or not user.has_perm(record.perm("add")):
-        return False
-    return can_reveal(user) or not import_layout_needs_reveal(record)
+    return spec is not None and spec.exportable and user.has_perm(record.perm("add"))
+
+
+def import_export_refusal(record: RecordType, user: Any) -> str | None:
+    """Why an importer may not export in the template's layout, in Chinese (shown beside the
+    export button); None when they may, or when they may not import this type at all."""
+    spec = record.import_spec
+    if not _importable(record, user) or spec is None:
+        return None
+    if can_reveal(user) or spec.masked_cells_kept or not import_layout_needs_reveal(record):
+        return None
+    return _("导出为导入模板需要“查看完整的身份证号和电话”权限：模板中的身份证号、手机号"
+             "打码后无法导回。请联系市总管理员导出，或使用普通导出查看。")
 
 
 class RecordDetailView(RecordView):
