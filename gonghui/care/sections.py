@@ -35,18 +35,24 @@ register_section(
                         "为〔care.cooling_units〕单位的高温一线职工送去价值〔care.cooling_value〕"
                         "的防暑降温物品",
                     ]),
-                    Sentence("分批", ["组织一线职工〔care.sanatorium_person_times〕参加疗休养"]),
+                    # A headcount of people sent on trips is said to one digit, as the seed
+                    # says its trips' and trainings' headcounts (40余人次, 40余人, 100余人);
+                    # counts of units, households and registries stay exact (32个, 26户, 8个).
+                    Sentence("分批", [
+                        "组织一线职工〔care.sanatorium_person_times:1位有效数字〕参加疗休养",
+                    ]),
                     Sentence("", [
                         "发放“惠工卡”〔people.benefit_cards_issued〕",
                         "建成“爱心妈妈小屋”〔care.nursing_rooms_built〕",
                         "选树创业带头人〔care.entrepreneur_leaders〕",
                         "命名创业基地〔care.entrepreneur_bases〕",
                     ]),
-                    # The person-times are printed as recorded (:精确), as the seed does.
+                    # The person-times are printed as recorded (:精确) and the claims paid to
+                    # three digits (77.5万余元), as the seed does.
                     Sentence("今年以来", [
                         "参加职工互助保障计划单位〔insurance.units_enrolled〕"
                         "〔insurance.person_times:精确〕",
-                        "理赔金额达到〔insurance.claims_paid_amount〕",
+                        "理赔金额达到〔insurance.claims_paid_amount:3位有效数字〕",
                     ]),
                 ],
             ),
