@@ -9,7 +9,14 @@ left out when its figures are all zero, so every sentence stands on its own. The
 
 from __future__ import annotations
 
-from gonghui.reports.sections import Paragraph, Section, Sentence, register_section
+from gonghui.reports.sections import (
+    Chart,
+    Paragraph,
+    Section,
+    Sentence,
+    register_chart,
+    register_section,
+)
 
 register_section(
     Section(
@@ -59,3 +66,20 @@ register_section(
         ],
     )
 )
+
+# The care figures per direct child, on four charts by scale: people (tens to hundreds per
+# town), yuan (tens of thousands), units and registries (a few each), insurance person-times
+# (thousands). Money has a chart of its own so that yuan never share an axis with heads.
+register_chart(Chart("帮扶救助、慰问与疗休养人数", [
+    "care.relief_people", "care.households_visited", "care.frontline_workers_consoled",
+    "care.sanatorium_person_times",
+], order=60))
+register_chart(Chart("救助金、慰问金、夏送清凉与互助保障理赔金额（元）", [
+    "care.relief_amount", "care.consolation_amount", "care.cooling_value",
+    "insurance.claims_paid_amount",
+], order=61))
+register_chart(Chart("参保单位、夏送清凉单位与普惠阵地", [
+    "insurance.units_enrolled", "care.cooling_units", "care.nursing_rooms_built",
+    "care.entrepreneur_leaders", "care.entrepreneur_bases",
+], order=62))
+register_chart(Chart("职工互助保障参保人次", ["insurance.person_times"], order=63))

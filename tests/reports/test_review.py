@@ -349,8 +349,10 @@ def chart_values(data: list[dict[str, Any]]) -> Iterator[tuple[str, list[Any]]]:
 def test_chart_data_is_per_direct_child(busy: Federation, admin: Any) -> None:
     data = outputs.chart_data(compile_review(busy.city, H1, admin))
     assert data[0]["categories"] == [busy.town_a.name, busy.town_b.name]
-    assert dict(chart_values(data)) == {"新建工会（个）": [2, 1], "指导基层工会换届（个）": [1, 1],
-                                        "发展会员（名）": [65, 65]}
+    organisation = [chart for chart in data if chart["title"] in ("新建工会与指导换届", "发展会员")]
+    assert dict(chart_values(organisation)) == {
+        "新建工会（个）": [2, 1], "指导基层工会换届（个）": [1, 1], "发展会员（名）": [65, 65]}
+    # The care charts are tests/care/test_care_outputs.py's.
 
 
 def test_overdue_elections_are_reported_at_the_periods_end(
