@@ -48,11 +48,12 @@ def standard_for(org: Any, year: int) -> CareStandard | None:
     """The standard of `year` published by the nearest organisation at or above `org`."""
     if org is None or not year:
         return None
-    for owner in [org, *reversed(list(type(org).objects.get_ancestors(org)))]:
-        found = owner.care_standards.filter(year=year).first()
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-    return None
+    # One query, not one per level: the organisation's and its ancestors' paths are the
+    # prefixes of its path (every file save and every approval asks this).
+    step = type(org).steplen
+    paths = [org.path[:end] for end in range(step, len(org.path) + 1, step)]
+    return (CareStandard.objects.filter(org__path__in=paths, year=year)  # type: ignore[no-any-return]
+            .order_by("-org__depth").first())
 
 
 def per_capita(income: Decimal, costs: Decimal, persons: int) -> Decimal:

@@ -9,7 +9,14 @@ left out when its figures are all zero, so every sentence stands on its own. The
 
 from __future__ import annotations
 
-from gonghui.reports.sections import Paragraph, Section, Sentence, register_section
+from gonghui.reports.sections import (
+    Chart,
+    Paragraph,
+    Section,
+    Sentence,
+    register_chart,
+    register_section,
+)
 
 register_section(
     Section(
@@ -35,21 +42,44 @@ register_section(
                         "为〔care.cooling_units〕单位的高温一线职工送去价值〔care.cooling_value〕"
                         "的防暑降温物品",
                     ]),
-                    Sentence("分批", ["组织一线职工〔care.sanatorium_person_times〕参加疗休养"]),
+                    # A headcount of people sent on trips is said to one digit, as the seed
+                    # says its trips' and trainings' headcounts (40余人次, 40余人, 100余人);
+                    # counts of units, households and registries stay exact (32个, 26户, 8个).
+                    Sentence("分批", [
+                        "组织一线职工〔care.sanatorium_person_times:1位有效数字〕参加疗休养",
+                    ]),
                     Sentence("", [
                         "发放“惠工卡”〔people.benefit_cards_issued〕",
                         "建成“爱心妈妈小屋”〔care.nursing_rooms_built〕",
                         "选树创业带头人〔care.entrepreneur_leaders〕",
                         "命名创业基地〔care.entrepreneur_bases〕",
                     ]),
-                    # The person-times are printed as recorded (:精确), as the seed does.
+                    # The person-times are printed as recorded (:精确) and the claims paid to
+                    # three digits (77.5万余元), as the seed does.
                     Sentence("今年以来", [
                         "参加职工互助保障计划单位〔insurance.units_enrolled〕"
                         "〔insurance.person_times:精确〕",
-                        "理赔金额达到〔insurance.claims_paid_amount〕",
+                        "理赔金额达到〔insurance.claims_paid_amount:3位有效数字〕",
                     ]),
                 ],
             ),
         ],
     )
 )
+
+# The care figures per direct child, on four charts by scale: people (tens to hundreds per
+# town), yuan (tens of thousands), units and registries (a few each), insurance person-times
+# (thousands). Money has a chart of its own so that yuan never share an axis with heads.
+register_chart(Chart("帮扶救助、慰问与疗休养人数", [
+    "care.relief_people", "care.households_visited", "care.frontline_workers_consoled",
+    "care.sanatorium_person_times",
+], order=60))
+register_chart(Chart("救助金、慰问金、夏送清凉与互助保障理赔金额（元）", [
+    "care.relief_amount", "care.consolation_amount", "care.cooling_value",
+    "insurance.claims_paid_amount",
+], order=61))
+register_chart(Chart("参保单位、夏送清凉单位与普惠阵地", [
+    "insurance.units_enrolled", "care.cooling_units", "care.nursing_rooms_built",
+    "care.entrepreneur_leaders", "care.entrepreneur_bases",
+], order=62))
+register_chart(Chart("职工互助保障参保人次", ["insurance.person_times"], order=63))

@@ -7,8 +7,9 @@
   (records owned by the organisation itself) and 合计. For an additive indicator 合计 is the sum
   of the rows, which is also the whole subtree's figure; a non-additive one gets no sum and the
   说明 column says why.
-- JSON: `{"org": CODE, "period": "2018H1", "indicators": {KEY: VALUE}}`; counts are numbers,
-  Decimal amounts strings ("775300.50"), so that no figure passes through a float.
+- JSON: `{"org": CODE, "period": "2018H1", "indicators": {KEY: VALUE}, "names": {KEY:
+  {"label": 中文名称, "unit": 单位}}}`; counts are numbers, Decimal amounts strings
+  ("775300.50"), so that no figure passes through a float.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def to_json(review: CompiledReview) -> str:
 
 
 NON_ADDITIVE_NOTE = "不可相加，合计栏不填：{labels}"
+MONEY_UNIT = "元"
+MONEY_FORMAT = "#,##0.00"
 OWN_NOTE = "直属于本级组织的记录，不含下级"
 
 
@@ -78,6 +81,10 @@ def to_xlsx(review: CompiledReview) -> bytes:
                               "valign": "vcenter", "text_wrap": True})
     bold = book.add_format({"bold": True})
     text = book.add_format({"num_format": "@"})
+    # Money (元) shows its fen and thousands separators: 775,380.00.
+    money = book.add_format({"num_format": MONEY_FORMAT})
+    money_bold = book.add_format({"num_format": MONEY_FORMAT, "bold": True})
+    formats = [money if item.unit == MONEY_UNIT else None for item in items]
 
     heads = ["序号", "组织编码", "组织名称", *[f"{i.label}（{i.unit}）" for i in items], "说明"]
     note_col = len(heads) - 1
@@ -97,7 +104,7 @@ def to_xlsx(review: CompiledReview) -> bytes:
         sheet.write_string(line, 1, safe_text(row.code), text)
         sheet.write_string(line, 2, safe_text(row.name), text)
         for col, item in enumerate(items, start=3):
-            sheet.write_number(line, col, _number(row.values[item.key]))
+            sheet.write_number(line, col, _number(row.values[item.key]), formats[col - 3])
         if row is rows[-1]:
             sheet.write_string(line, note_col, OWN_NOTE)
         line += 1
@@ -107,7 +114,8 @@ def to_xlsx(review: CompiledReview) -> bytes:
     for col, item in enumerate(items, start=3):
         if item.additive:
             summed = sum((r.values[item.key] for r in rows), start=0)
-            sheet.write_number(line, col, _number(summed), bold)
+            sheet.write_number(line, col, _number(summed),
+                               money_bold if formats[col - 3] else bold)
         else:
             not_additive.append(item.label)
     if not_additive:

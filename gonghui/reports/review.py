@@ -25,7 +25,14 @@ from gonghui.reports import indicators
 from gonghui.reports.indicators import Scope, Value
 from gonghui.reports.numbers import approx, date_zh
 from gonghui.reports.periods import Period
-from gonghui.reports.sections import PLACEHOLDER, placeholder_keys, sections
+from gonghui.reports.sections import (
+    HOUSE_STYLE,
+    PLACEHOLDER,
+    STYLE,
+    FigureStyle,
+    placeholder_keys,
+    sections,
+)
 
 _CN_DIGITS = "零一二三四五六七八九"
 HEADING_1 = re.compile(r"^[一二三四五六七八九十]+、")
@@ -117,9 +124,10 @@ def check_narrative(text: str) -> None:
         )
 
 
-# A figure as the cadre reads and types it: 〔在会会员〕 or 〔在会会员:精确〕 (a full-width colon
-# too). A bracket of digits alone is a document number (莱工发〔2018〕5号), not a figure.
-NAMED = re.compile(r"〔(?P<name>[^〔〕\n]+?)(?P<exact>[:：]精确)?〕")
+# A figure as the cadre reads and types it: 〔在会会员〕, 〔在会会员:精确〕 or
+# 〔在会会员:3位有效数字〕 (a full-width colon too). A bracket of digits alone is a document number
+# (莱工发〔2018〕5号), not a figure.
+NAMED = re.compile(rf"〔(?P<name>[^〔〕\n]+?)(?:[:：](?P<style>{STYLE}))?〕")
 DOCUMENT_NUMBER = re.compile(r"\d+")
 
 
@@ -144,7 +152,7 @@ def to_names(text: str) -> str:
         key = found["key"]
         if key not in names:
             return found[0]  # a key no indicator has any more: check_narrative says so
-        return f"〔{names[key]}{':精确' if found['exact'] else ''}〕"
+        return f"〔{names[key]}{FigureStyle.of(found).suffix}〕"
 
     return PLACEHOLDER.sub(name, text)
 
@@ -162,18 +170,21 @@ def to_keys(text: str) -> str:
             shared.setdefault(label, []).append(name)
     unknown: list[str] = []
     ambiguous: list[str] = []
+    styled: list[str] = []  # a name with a style that is none of the allowed ones
 
     def key_of(found: re.Match[str]) -> str:
         name = found["name"].strip()
-        exact = ":精确" if found["exact"] else ""
+        style = FigureStyle.of(found).suffix
         if name in keys:
-            return f"〔{keys[name]}{exact}〕"
+            return f"〔{keys[name]}{style}〕"
         if PLACEHOLDER.fullmatch(f"〔{name}〕"):
-            return f"〔{name}{exact}〕"  # a key typed as such: check_narrative checks it
+            return f"〔{name}{style}〕"  # a key typed as such: check_narrative checks it
         if DOCUMENT_NUMBER.fullmatch(name):
             return found[0]
         if name in shared:
             ambiguous.append(name)
+        elif re.split("[:：]", name)[0].strip() in keys:
+            styled.append(name)
         elif name not in unknown:
             unknown.append(name)
         return found[0]
@@ -183,6 +194,11 @@ def to_keys(text: str) -> str:
     for name in dict.fromkeys(ambiguous):
         choices = "、".join(f"〔{n}〕" for n in shared[name])
         problems.append(f"〔{name}〕对应多个指标，请写明是哪一个：{choices}")
+    for name in dict.fromkeys(styled):
+        problems.append(
+            f"〔{name}〕的写法不对：指标名称后只能写“:精确”（按记录原数，不取整）"
+            f"或“:1位有效数字”至“:9位有效数字”（保留几位有效数字）"
+        )
     if unknown:
         listed = "、".join(f"〔{name}〕" for name in unknown)
         problems.append(
@@ -195,16 +211,17 @@ def to_keys(text: str) -> str:
     return converted
 
 
-def figure(key: str, value: Value, *, exact: bool = False) -> str:
-    """A figure in house style with its unit: 2500余名, 23个, 17万余元."""
-    return approx(value, unit=indicators.get(key).unit, exact=exact)
+def figure(key: str, value: Value, style: FigureStyle = HOUSE_STYLE) -> str:
+    """A figure with its unit in house style (2500余名, 23个, 17万余元), or as the
+    placeholder's style says (77.5万余元 to three digits, 32046人次 as recorded)."""
+    return approx(value, unit=indicators.get(key).unit, **style.options())
 
 
 def fill(text: str, values: dict[str, Value]) -> str:
     """The text with every placeholder replaced by its figure."""
     check_narrative(text)
     return PLACEHOLDER.sub(
-        lambda m: figure(m["key"], values[m["key"]], exact=bool(m["exact"])), text
+        lambda m: figure(m["key"], values[m["key"]], FigureStyle.of(m)), text
     )
 
 
@@ -241,7 +258,7 @@ def _pieces(raw: str, values: dict[str, Value] | None, urls: dict[str, str]) -> 
         if found.start() > at:
             out.append(Piece(raw[at:found.start()]))
         key = found["key"]
-        out.append(Piece(figure(key, values[key], exact=bool(found["exact"])),
+        out.append(Piece(figure(key, values[key], FigureStyle.of(found)),
                          urls.get(key, ""), key))
         at = found.end()
     if at < len(raw):
@@ -367,8 +384,14 @@ def json_value(value: Value) -> int | str:
 
 
 def as_json(review: CompiledReview) -> dict[str, Any]:
+    """The figures by key, and beside them each key's Chinese name and unit (`names`), so
+    that a reader of the file knows 775380.00 is 互助保障理赔金额 in 元."""
     return {
         "org": review.org.code,
         "period": review.period.code,
         "indicators": {key: json_value(value) for key, value in review.values.items()},
+        "names": {
+            key: {"label": indicators.get(key).label, "unit": indicators.get(key).unit}
+            for key in review.values
+        },
     }

@@ -15,6 +15,11 @@ Each app declares its sections in its own `sections.py` (found at start-up by
 the first). Words that depend on the period or the organisation are `str.format` fields:
 `{when}` (上半年, 全年, 第三季度, 5月 …), `{end}` (2018年6月30日), `{org}` (the organisation's
 name). Figures are never typed here: every number comes from the indicator registry.
+
+How a figure is printed is said in its placeholder, so that a saved or edited narrative keeps
+it: `〔members.enrolled〕` in house style (numbers.approx: two significant digits, 2500余名);
+`〔insurance.claims_paid_amount:3位有效数字〕` in house style to three significant digits (the
+seed's 77.5万余元; 1 to 9 digits); `〔insurance.person_times:精确〕` as recorded (32046人次).
 """
 
 from __future__ import annotations
@@ -22,10 +27,62 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-# `〔members.enrolled〕` or `〔members.enrolled:精确〕` (the figure as recorded, no 余/万).
+EXACT = "精确"
+DIGITS_WORD = "位有效数字"
+# The style after the key's colon: 精确, or 1 to 9 significant digits (3位有效数字).
+STYLE = rf"{EXACT}|(?P<digits>[1-9]){DIGITS_WORD}"
+
+# `〔members.enrolled〕`, `〔members.enrolled:精确〕` or `〔members.enrolled:3位有效数字〕`.
 # A key has a dot and lower-case ASCII, so a document number like 〔2018〕5号 is not one.
-PLACEHOLDER = re.compile(r"〔(?P<key>[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)(?P<exact>:精确)?〕")
+PLACEHOLDER = re.compile(
+    rf"〔(?P<key>[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)(?::(?P<style>{STYLE}))?〕"
+)
+
+
+@dataclass(frozen=True)
+class FigureStyle:
+    """How a placeholder's figure is printed: house style to `digits` significant digits
+    (None: numbers.approx's default, two), or `exact`, as recorded."""
+
+    exact: bool = False
+    digits: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.exact and self.digits is not None:
+            raise ValueError("a figure is printed either as recorded or to some digits, not both")
+        if self.digits is not None and not 1 <= self.digits <= 9:
+            raise ValueError(f"significant digits must be 1 to 9, got {self.digits}")
+
+    @classmethod
+    def of(cls, found: re.Match[str]) -> FigureStyle:
+        """The style of a PLACEHOLDER match (or of any match with `style`/`digits` groups)."""
+        if found["digits"]:
+            return cls(digits=int(found["digits"]))
+        return cls(exact=bool(found["style"]))
+
+    @property
+    def suffix(self) -> str:
+        """What follows the key (or the name) in the placeholder: "", ":精确", ":3位有效数字"."""
+        if self.exact:
+            return f":{EXACT}"
+        return f":{self.digits}{DIGITS_WORD}" if self.digits is not None else ""
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for numbers.approx."""
+        if self.exact:
+            return {"exact": True}
+        return {"digits": self.digits} if self.digits is not None else {}
+
+
+HOUSE_STYLE = FigureStyle()  # a placeholder without a style: numbers.approx's defaults
+
+
+def placeholder(key: str, style: FigureStyle = HOUSE_STYLE) -> str:
+    """The placeholder text for a figure: placeholder("a.b", FigureStyle(digits=3)) →
+    〔a.b:3位有效数字〕."""
+    return f"〔{key}{style.suffix}〕"
 
 
 def placeholder_keys(text: str) -> list[str]:

@@ -49,8 +49,8 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 16, "class": "form-control",
                                      "data-indicator-target": "1"}),
         help_text="每行一段；“一、”开头的行为一级标题，“（一）”开头的段落以第一个句号前的文字为"
-        "二级标题。〔指标名称〕处在显示和下载时填入按记录计算的最新数字（〔指标名称:精确〕不取整），"
-        "可用下方“插入指标”选择插入。",
+        "二级标题。〔指标名称〕处在显示和下载时填入按记录计算的最新数字（〔指标名称:精确〕不取整，"
+        "〔指标名称:3位有效数字〕保留3位有效数字），可用下方“插入指标”选择插入。",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

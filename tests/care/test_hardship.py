@@ -144,6 +144,21 @@ def test_the_category_follows_the_years_standard(federation: Federation,
         new_file(federation, worker(federation, "钱二", 2), people["chair"], year=2016)
 
 
+def test_the_nearest_organisations_standard_applies(federation: Federation) -> None:
+    from gonghui.care.hardship_rules import standard_for
+
+    # The sentinels: town A and its union A1 publish 2018's rate; the city publishes none.
+    union, town, city = federation.union_a1, federation.town_a, federation.city
+    assert standard_for(union, 2018) == CareStandard.objects.get(org=union, year=2018)
+    assert standard_for(federation.union_a2, 2018) == CareStandard.objects.get(org=town,
+                                                                               year=2018)
+    assert standard_for(city, 2018) is None
+    CareStandard(org=city, year=2019, dibao_monthly=Decimal("600")).save()
+    # A rate published above reaches every level below that has none of its own.
+    assert standard_for(union, 2019) == CareStandard.objects.get(org=city, year=2019)
+    assert standard_for(union, 2017) is None
+
+
 def test_a_household_that_meets_no_category_cannot_be_submitted(
     federation: Federation, people: dict[str, User]
 ) -> None:

@@ -458,3 +458,24 @@ def test_the_review_says_it_the_seeds_way(federation: Federation, make_persona: 
     review = compile_review(federation.city, H1, make_persona("city_admin"))
     text = fill(review.narrative, review.values)
     assert "今年以来参加职工互助保障计划单位2个230人次，理赔金额达到4200余元。" in text
+
+
+def test_the_review_says_the_claims_paid_to_three_digits(
+    federation: Federation, make_persona: Any, tmp_path: Path,
+) -> None:
+    # A paid claim of 73,350 yuan beside the two branches' 2,100.25: 77,550.50 yuan paid.
+    a = planted(federation)
+    row = claim_row(a["people"], a["enterprises"],
+                    **{"申请金额（元）": "80000.00", "赔付金额（元）": "73350.00"})
+    path = write_book(tmp_path / "claims.xlsx", [row], headers=CLAIM_HEADERS)
+    admin = make_persona("city_admin")
+    assert run_import(registry["insurance-claim"].import_spec, path, user=admin).created == 1
+    paid = InsuranceClaim.objects.filter(state="paid", paid_on__range=(H1.start, H1.end))
+    total = sum(claim.amount_paid for claim in paid)
+    assert total == Decimal("77550.50")
+    review = compile_review(federation.city, H1, admin)
+    assert review.values["insurance.claims_paid_amount"] == total
+    # Three digits, as the section declares (the seed's 77.5万余元); house style's default two
+    # would say 7.7万余元.
+    assert "理赔金额达到7.75万余元。" in fill(review.narrative, review.values)
+    assert "〔insurance.claims_paid_amount:3位有效数字〕" in review.narrative

@@ -48,5 +48,6 @@ def test_the_demo_half_year_prints_the_seeds_insurance_figures() -> None:
         assert RosterEntry.objects.filter(enrolment=claim.enrolment,
                                           person=claim.person).exists()
     review = compile_review(city, H1, admin)
-    assert "今年以来参加职工互助保障计划单位99个32046人次，理赔金额达到77万余元" in fill(
+    # 775,000 ≤ paid < 776,000 (above), said to three digits as the section declares.
+    assert "今年以来参加职工互助保障计划单位99个32046人次，理赔金额达到77.5万余元。" in fill(
         review.narrative, review.values)

@@ -344,3 +344,22 @@ def test_the_review_says_the_welfare_figures_from_records(
     assert ("发放“惠工卡”1张，建成“爱心妈妈小屋”1个，选树创业带头人1名，命名创业基地1个。"
             in text)
     assert SENTINEL_A not in text  # town A's records are not town B's review
+
+
+def test_the_sanatorium_headcount_is_said_to_one_digit(
+    federation: Federation, make_persona: Callable[[str], Any]
+) -> None:
+    from gonghui.reports.review import compile_review
+
+    # Town B's sentinel trip has one participant; a second batch signs in 42 more.
+    trip = activity(federation.union_b1, SANATORIUM, datetime.date(2018, 6, 4), places="青岛")
+    Participant.objects.create(activity=trip, headcount=42)
+    admin = make_persona("city_admin")
+    counted = Participant.objects.filter(
+        activity__kind=SANATORIUM, activity__org__path__startswith=federation.town_b.path,
+        activity__start_date__range=(H1.start, H1.end))
+    person_times = sum(row.headcount or 1 for row in counted)
+    review = compile_review(federation.town_b, H1, admin)
+    assert review.values["care.sanatorium_person_times"] == person_times == 43
+    # 43 person-times read 40余人次, as the seed says its trips' headcounts (not 43人次).
+    assert "分批组织一线职工40余人次参加疗休养。" in review.text

@@ -1,7 +1,8 @@
 """The demo's 2018H1 holds welfare records shaped like the seed, made through the pages' forms
 and the imports, and `gonghui report` prints the seed's figures for them in the care section:
 走访困难职工26户，慰问…600余名，…17万余元；32个单位…25万余元；40余人次；爱心妈妈小屋8个，
-创业带头人9名，创业基地1个 (a count under a hundred is printed exactly: 43人次)."""
+创业带头人9名，创业基地1个 (the sanatorium's 43 person-times said to one digit, as the care
+section declares: 40余人次)."""
 
 from __future__ import annotations
 
@@ -77,8 +78,8 @@ def test_the_demo_review_prints_the_seeds_welfare_figures_from_records(tmp_path:
             in page)
     assert ("开展“夏送清凉”活动，为32个单位的高温一线职工送去价值25万余元的防暑降温物品。"
             in page)
-    # 43: a count under a hundred is printed exactly (house style), the seed's 40余人次.
-    assert "分批组织一线职工43人次参加疗休养。" in page
+    # 43 person-times, said to one digit as the section declares: the seed's 40余人次.
+    assert "分批组织一线职工40余人次参加疗休养。" in page
     assert "建成“爱心妈妈小屋”8个，选树创业带头人9名，命名创业基地1个。" in page
     # The same text as the compiled review's care section.
     text = compile_review(city, H1, admin).text

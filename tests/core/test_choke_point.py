@@ -67,6 +67,9 @@ ALLOWANCES: dict[tuple[str, str, str], str] = {
         "the roster of the one enrolment the import page fetched scoped",
     ("gonghui/care/insurance_imports.py", "RosterImport.write", "RosterEntry.objects"):
         "the roster of the one enrolment the import page fetched scoped",
+    ("gonghui/care/hardship_rules.py", "standard_for", "CareStandard.objects"):
+        "the 低保 standard a file or payment is judged by, published by its organisation or an "
+        "ancestor (usually the city, above a clerk's scope); only the rule's outcome is shown",
     ("gonghui/people/forms.py", "MemberForm._create_person", "Person.objects"):
         "the person index keyed by ID number, read after a racing insert of the same number; "
         "`within` then decides what the user may learn of it",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,6 +46,11 @@ def test_the_demo_says_each_step_then_prints_the_accounts_and_a_working_link_on_
         line = next((line for line in err.splitlines() if line.startswith(f"  {made}")), "")
         assert re.search(r"（\d+\.\d 秒）$", line), (made, err)
     assert "完成，共用" in err
+    # The care app's parts say theirs too (the relief step is the longest of the build).
+    after = err.split("帮扶救助：\n", 1)[1].splitlines()
+    care = list(itertools.takewhile(lambda line: line.startswith("  "), after))
+    assert care and care[0].startswith("  困难职工档案 "), err
+    assert all(re.search(r"（\d+\.\d 秒）$", line) for line in care), err
     assert (tmp_path / "reviews" / "LX-2018H1.html").exists()
 
     # A later run builds nothing and compiles nothing again, and prints the same accounts.

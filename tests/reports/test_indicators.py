@@ -129,3 +129,34 @@ def test_no_org_user_sees_zero(federation: Federation, make_persona: Callable[[s
     assert set(indicators.compute(federation.city, H1, make_persona("no_org")).values()) == {0}
 
 
+
+
+def test_money_sums_are_exact_decimals_on_every_database(
+    federation: Federation, make_persona: Callable[[str], Any]
+) -> None:
+    from decimal import Context, Decimal
+
+    from gonghui.activities.models import Activity
+    from gonghui.care.models.welfare import CONSOLATION
+    from gonghui.core.records.registry import registry
+
+    # 160 amounts whose sum through doubles, read back with 15 digits as Django reads SQLite's
+    # sum(), is 649932.879999999 yuan; the records add up to 649932.88.
+    rng = random.Random(2019)
+    amounts = [Decimal(rng.randrange(200000, 600000)) / 100 for _ in range(160)]
+    through_doubles = 0.0
+    for amount in amounts:
+        through_doubles += float(amount)
+    exact = sum(amounts, Decimal(0))
+    assert Context(prec=15).create_decimal_from_float(through_doubles) != exact
+    union = federation.union_a2  # no sentinel activities: the sum is this test's records
+    for n, amount in enumerate(amounts):
+        Activity(org=union, kind=CONSOLATION, title=f"走访慰问{n}",
+                 start_date=datetime.date(2018, 2, 1), money=amount).save()
+    admin = make_persona("city_admin")
+    got = values(union, H1, admin, "activities.spent", "care.consolation_amount")
+    assert got == {"activities.spent": exact, "care.consolation_amount": exact}
+    assert str(got["activities.spent"]) == "649932.88"
+    # The exported list's 合计 row says the same sum.
+    rows = Activity.objects.filter(org=union)
+    assert registry["activities"].table.totals(rows)["money"] == exact

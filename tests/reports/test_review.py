@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 from gonghui.orgs.models import Election, Organization
 from gonghui.people.models import BenefitCard
 from gonghui.reports import indicators, outputs
+from gonghui.reports import sections as sections_module
 from gonghui.reports.indicators import Indicator
 from gonghui.reports.numbers import approx
 from gonghui.reports.periods import Period
@@ -30,7 +31,16 @@ from gonghui.reports.review import (
     json_value,
     when_word,
 )
-from gonghui.reports.sections import PLACEHOLDER, section_keys, sections
+from gonghui.reports.sections import (
+    PLACEHOLDER,
+    FigureStyle,
+    Paragraph,
+    Section,
+    Sentence,
+    placeholder,
+    section_keys,
+    sections,
+)
 from tests.conftest import SENTINEL_A, SENTINEL_B, Federation, make_member
 
 H1 = Period.parse("2018H1")
@@ -171,6 +181,50 @@ def test_placeholders_refresh_when_records_change(federation: Federation, admin:
     assert "本期发展会员230余名，精确数237名。" in after
 
 
+def test_a_placeholder_states_how_many_digits_its_figure_keeps(
+    federation: Federation, admin: Any
+) -> None:
+    rng = random.Random(5)
+    for n in range(235):
+        member(n, federation.union_a1, rng, datetime.date(2018, 3, 2))
+    assert compile_review(federation.city, H1, admin).values["members.enrolled"] == 237
+    narrative = (
+        "一、组织建设\n（一）发展会员。发展会员〔members.enrolled〕，约〔members.enrolled:1位有效数字〕，"
+        "细到〔members.enrolled:3位有效数字〕，精确数〔members.enrolled:精确〕。"
+    )
+    review = compile_review(federation.city, H1, admin, narrative=narrative)
+    assert "发展会员230余名，约200余名，细到237名，精确数237名。" in review.text
+    # The page's pieces (each figure linked to its records) say the same.
+    linked = [p.text for b in review.blocks for p in b.pieces if p.key == "members.enrolled"]
+    assert linked == ["230余名", "200余名", "237名", "237名"]
+    # Ten digits, none, or a style that is neither is no placeholder: the cadre is told.
+    for wrong in ("〔members.enrolled:0位有效数字〕", "〔members.enrolled:10位有效数字〕",
+                  "〔members.enrolled:约〕"):
+        assert not PLACEHOLDER.search(wrong)
+
+
+def test_a_section_declares_a_figures_digits_and_the_style_is_kept_in_the_text(
+    busy: Federation, admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any section may state a figure's digits in its clause; the compiled narrative keeps it,
+    # so a saved review prints the figure the same way.
+    declared = Section(key="test", order=99, heading="测试标题", paragraphs=[Paragraph(
+        lead="测试段落。",
+        sentences=[Sentence("{when}", ["发展会员〔members.enrolled:1位有效数字〕"])])])
+    monkeypatch.setitem(sections_module._SECTIONS, declared.key, declared)
+    review = compile_review(busy.city, H1, admin)
+    assert review.values["members.enrolled"] == 130
+    assert "（一）测试段落。上半年发展会员〔members.enrolled:1位有效数字〕。" in review.narrative
+    assert "测试段落。上半年发展会员100余名。" in review.text
+    assert "发展会员130名" in review.text  # the organisation section's own, two digits
+    with pytest.raises(ValueError, match="1 to 9"):
+        FigureStyle(digits=0)
+    with pytest.raises(ValueError, match="not both"):
+        FigureStyle(exact=True, digits=3)
+    assert placeholder("a.b", FigureStyle(digits=3)) == "〔a.b:3位有效数字〕"
+    assert placeholder("a.b", FigureStyle(exact=True)) == "〔a.b:精确〕"
+
+
 def test_an_unknown_placeholder_is_a_chinese_error() -> None:
     with pytest.raises(NarrativeError, match=r"〔members\.enroled〕不是已登记的指标"):
         check_narrative("发展会员〔members.enroled〕。")
@@ -295,8 +349,10 @@ def chart_values(data: list[dict[str, Any]]) -> Iterator[tuple[str, list[Any]]]:
 def test_chart_data_is_per_direct_child(busy: Federation, admin: Any) -> None:
     data = outputs.chart_data(compile_review(busy.city, H1, admin))
     assert data[0]["categories"] == [busy.town_a.name, busy.town_b.name]
-    assert dict(chart_values(data)) == {"新建工会（个）": [2, 1], "指导基层工会换届（个）": [1, 1],
-                                        "发展会员（名）": [65, 65]}
+    organisation = [chart for chart in data if chart["title"] in ("新建工会与指导换届", "发展会员")]
+    assert dict(chart_values(organisation)) == {
+        "新建工会（个）": [2, 1], "指导基层工会换届（个）": [1, 1], "发展会员（名）": [65, 65]}
+    # The care charts are tests/care/test_care_outputs.py's.
 
 
 def test_overdue_elections_are_reported_at_the_periods_end(

@@ -63,6 +63,22 @@ def test_the_default_text_round_trips_through_names(enrolled: Federation, admin:
         typed = f"共〔{name}〕，精确为〔{name}:精确〕。"
         assert to_keys(typed) == f"共〔{key}〕，精确为〔{key}:精确〕。"
     assert to_keys("〔发展会员：精确〕") == "〔members.enrolled:精确〕"  # a full-width colon too
+    # The digits a figure keeps go both ways too (〔互助保障理赔金额:3位有效数字〕).
+    for key, name in indicator_names().items():
+        typed = f"约〔{name}:1位有效数字〕，细到〔{name}：3位有效数字〕。"
+        stored = f"约〔{key}:1位有效数字〕，细到〔{key}:3位有效数字〕。"
+        assert to_keys(typed) == stored
+        assert to_names(stored) == typed.replace("：", ":")
+
+
+def test_a_style_that_is_not_one_says_how_to_write_it() -> None:
+    with pytest.raises(NarrativeError) as caught:
+        to_keys("发展会员〔发展会员:约〕，在会〔在会会员：12位有效数字〕。")
+    message = str(caught.value)
+    assert "〔发展会员:约〕的写法不对" in message
+    assert "〔在会会员：12位有效数字〕的写法不对" in message
+    assert "“:精确”" in message and "“:1位有效数字”至“:9位有效数字”" in message
+    assert not KEY.search(message)
 
 
 def test_document_numbers_and_typed_keys_stay_as_written() -> None:

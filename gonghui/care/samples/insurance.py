@@ -141,8 +141,10 @@ def demo(build: DemoBuild) -> None:
                           path, user=operator)
         enrolments = list(InsuranceEnrolment.objects.filter(
             enterprise__in=units, starts_on__range=build.period).select_related("enterprise"))
+        build.note(f"互助保障参保单位 {made.created} 个（经导入）")
         for enrolment in enrolments:
             add_unit_members(enrolment=enrolment, user=operator)
+        build.note(f"参保名单 {len(enrolments)} 份（添加本单位在会会员）")
         # Claims of people on those rosters, paid in the half-year after their cover began.
         candidates = [
             (enrolment, entry.person)
@@ -172,3 +174,4 @@ def demo(build: DemoBuild) -> None:
             claimed_made = None
     build.counts["insurance-enrolment"] = made.created
     build.counts["insurance-claim"] = claimed_made.created if claimed_made else 0
+    build.note(f"互助保障理赔 {build.counts['insurance-claim']} 笔（经导入，登记为已赔付）")

@@ -107,11 +107,18 @@ def demo(build: DemoBuild) -> None:
     root = Organization.objects.get_first_root_node()
     operator = Operator(org=root)
     made = _consolation(operator, root, people[:26], rng)
-    made += _cooling(operator, root, rng)
-    made += _sanatorium(operator, root, people[26:69])
-    build.counts["activities"] = build.counts.get("activities", 0) + made
+    build.note(f"走访慰问 {made} 次，走访困难职工 26 户（表单录入）")
+    cooling = _cooling(operator, root, rng)
+    build.note(f"夏送清凉 {cooling} 次，慰问单位 {COOLING_UNITS} 个（表单录入）")
+    trips = _sanatorium(operator, root, people[26:69])
+    build.note(f"疗休养 {trips} 批（经签到表导入）")
+    build.counts["activities"] = build.counts.get("activities", 0) + made + cooling + trips
     build.counts["activities/households"] = 26
-    build.counts.update(_registries(operator, root, people[69:78], rng))
+    registries = _registries(operator, root, people[69:78], rng)
+    build.counts.update(registries)
+    build.note(f"爱心妈妈小屋 {registries['nursing-rooms']} 个、创业带头人 "
+               f"{registries['entrepreneurs']} 名、创业基地 {registries['entrepreneur-bases']} 个"
+               "（经导入）")
 
 
 def _save(form: Any) -> Any:

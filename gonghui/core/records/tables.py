@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models
 
 from gonghui.core.records.fields import SensitiveKind
+from gonghui.core.records.sums import exact_sums
 from gonghui.core.text.identifiers import mask_id_number, mask_phone
 
 MASKERS = {SensitiveKind.PHONE: mask_phone, SensitiveKind.ID_NUMBER: mask_id_number}
@@ -116,8 +117,7 @@ class Table:
         names = [c.name for c in self.columns if c.total]
         if not names:
             return {}
-        sums = queryset.order_by().aggregate(**{n: models.Sum(n) for n in names})
-        return {n: sums[n] or 0 for n in names}
+        return exact_sums(queryset, {n: n for n in names})
 
 
 def _resolve_field(model: type[models.Model], path: str) -> models.Field[Any, Any]:
