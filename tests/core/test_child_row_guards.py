@@ -322,3 +322,29 @@ def test_the_declared_parent_states_decide(federation: Federation) -> None:
         RecordType(model=ReliefBatch, slug="misdeclared", columns=["number"], workflow=RELIEF,
                    children=[ChildRows(model=ReliefPayment, slug="x", parent_field="batch",
                                        columns=["amount"], parent_states=["archived"])])
+
+
+def test_no_import_into_a_parent_whose_rows_are_closed(federation: Federation, login: Any,
+                                                        make_persona: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # No parent with a workflow takes a child import yet: the participants' rule is replaced.
+    from gonghui.core.imports.models import ImportJob
+    from gonghui.core.imports.spec import ImportRejected
+    from gonghui.core.imports.tasks import job_spec
+    from gonghui.core.records.children import import_slug
+
+    child = registry["activities"].child("participants")
+    reason = "活动当前状态为「已归档」，不能添加、修改或删除参与人员"
+    monkeypatch.setattr(child, "change_refusal", lambda parent: reason)
+    activity = federation.activity_a
+    client = login("town_a_cadre")
+    page = client.get(reverse("activities-detail", args=[activity.pk])).content.decode()
+    url = child_url("activities", "participants", "import", activity)
+    assert url not in page and reason in page
+    for answer in (client.get(url, follow=True), client.post(url, {}, follow=True)):
+        assert reason in answer.content.decode()
+    assert not ImportJob.objects.filter(record_slug=import_slug(child, activity)).exists()
+    # A job queued before the parent moved on writes nothing when the worker runs it.
+    job = ImportJob(record_slug=import_slug(child, activity), user=make_persona("town_a_cadre"))
+    with pytest.raises(ImportRejected, match="已归档"):
+        job_spec(job)
