@@ -1,5 +1,5 @@
-"""Child rows in a real browser: add and delete a unit reached inside the activity's page (htmx),
-without leaving it."""
+"""Child rows in a real browser: add, edit (over someone else's change) and delete a unit reached
+inside the activity's page (htmx), without leaving it."""
 
 from __future__ import annotations
 
@@ -46,6 +46,21 @@ def test_a_cadre_adds_and_deletes_a_unit_inline(
     expect(card.get_by_test_id("aggregate-amount")).to_contain_text("120.50")
     expect(page).to_have_url(detail)  # no page load: the table was swapped in place
     page.screenshot(path="/tmp/browser-child-rows.png", full_page=True)
+
+    # An edit over someone else's change: refused in the form, the typed amount kept; a
+    # second 保存 (the form now carries the current version) saves it.
+    card.get_by_role("row").filter(has_text="港区物流公司").get_by_role(
+        "link", name="编辑").click()
+    amount = page.locator("#child-form-units #id_amount")
+    amount.fill("99.90")
+    ActivityUnit.objects.filter(unit_name="港区物流公司").update(note="他人刚改过")
+    save = page.get_by_test_id("children-units").get_by_role("button", name="保存", exact=True)
+    save.click()
+    expect(page.locator("#child-form-units")).to_contain_text("该行已被他人修改")
+    expect(page.locator("#child-form-units #id_amount")).to_have_value("99.90")
+    save.click()
+    card = page.get_by_test_id("children-units")
+    expect(card.get_by_test_id("aggregate-amount")).to_contain_text("99.90")
 
     page.once("dialog", lambda dialog: dialog.accept())
     row = card.get_by_role("row").filter(has_text="港区物流公司")

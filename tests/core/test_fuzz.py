@@ -266,3 +266,67 @@ def test_api_fuzzed_from_its_schema_as_a_town_cadre(
     for record in registry:
         other = federation.branch_objects("b")[record.slug]
         assert client.get(f"/api/{record.slug}/{other.pk}/").status_code == 404
+
+
+# --- uploads: sparse, far-cell and lying-dimension workbooks (issue 12, finding 2) ------------
+
+# Rows and columns near the data and far from it: a few cells anywhere on Excel's grid.
+NEAR_OR_FAR_ROW = st.one_of(st.integers(1, 60), st.integers(1, 1_048_576))
+NEAR_OR_FAR_COLUMN = st.one_of(st.integers(1, 12), st.integers(1, 16_384))
+CELL_AT = st.tuples(NEAR_OR_FAR_ROW, NEAR_OR_FAR_COLUMN)
+
+
+def a1(row: int, column: int) -> str:
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{letters}{row}"
+
+
+def beyond_limits(corners: list[tuple[int, int]]) -> bool:
+    """What row 28 promises: a range wider than 1,024 columns, or spanning more than 4 M cells
+    when the sheet holds only a few, is never handed to the reader."""
+    rows, columns = [r for r, _c in corners], [c for _r, c in corners]
+    area = (max(rows) - min(rows) + 1) * (max(columns) - min(columns) + 1)
+    return max(columns) > 1024 or area > 4_000_000
+
+
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(CELL_AT, min_size=1, max_size=12, unique=True),
+       dimension=st.one_of(st.none(), st.just("true"), st.tuples(CELL_AT, CELL_AT)))
+def test_sparse_far_and_lying_sheets_are_refused_before_the_reader(
+    tmp_path_factory: Any, cells: list[tuple[int, int]], dimension: Any
+) -> None:
+    """Any few cells anywhere, with no <dimension>, a true one or a lying one (too large or too
+    small): refused with the Chinese message exactly when the cells or the declared range reach
+    beyond the limits; otherwise the sheet is read."""
+    from gonghui.core.imports.spec import ImportRejected
+    from gonghui.core.imports.uploads import MESSAGE_RANGE, check_upload, open_sheet
+    from tests.core.test_uploads import _sheet_xml, make_xlsx, rewrite_zip
+
+    folder = tmp_path_factory.mktemp("sheets")
+    sample = make_xlsx(folder / "sample.xlsx", [["姓名"], ["张三"]])
+    ranges = [[(min(r for r, _ in cells), min(c for _, c in cells)),
+               (max(r for r, _ in cells), max(c for _, c in cells))]]
+    declared = None
+    if dimension == "true":
+        declared = f"{a1(*ranges[0][0])}:{a1(*ranges[0][1])}"
+    elif dimension is not None:
+        declared = f"{a1(*dimension[0])}:{a1(*dimension[1])}"
+        ranges.append(list(dimension))
+    xml = _sheet_xml(declared, [a1(r, c) for r, c in cells])
+    path = rewrite_zip(sample, folder / "fuzzed.xlsx", {"xl/worksheets/sheet1.xml": xml})
+    if any(beyond_limits(corners) for corners in ranges):
+        with pytest.raises(ImportRejected) as caught:
+            check_upload(path, filename="fuzzed.xlsx")
+        assert caught.value.message == MESSAGE_RANGE
+        return
+    assert check_upload(path, filename="fuzzed.xlsx") == "xlsx"
+    top, left = ranges[0][0]
+    (bottom, right) = ranges[0][1]
+    if (bottom - top + 1) * (right - left + 1) <= 200_000:  # reading a large grid takes long
+        _total, rows = open_sheet(path, "xlsx")
+        assert sum(1 for row in rows if any(v not in ("", None) for v in row)) == len(
+            {r for r, _c in cells})

@@ -198,9 +198,9 @@ CLOSED_STATES = ("relieved", "lifted", "revoked")
 
 def _editable_or_refuse(flow: Workflow, parent: Any, what: str, deleting: bool = False) -> None:
     """Child rows change only while their parent may be edited: an approved batch's lines and
-    an approved file's household are what was approved. The child pages do not know the
-    parent's workflow, so the rows refuse themselves (an edit shows the message; a delete is
-    refused like a row other records still use)."""
+    an approved file's household are what was approved. The kit refuses first (its child-row
+    pages and `save_row` / `delete_row` follow the parent's editable states); the rows refuse
+    themselves too, for every other writer (an import, the shell)."""
     state = type(parent)._default_manager.filter(pk=parent.pk).values_list(
         flow.field, flat=True).first()
     if state is None or flow.state(state).editable:

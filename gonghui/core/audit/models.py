@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -81,7 +82,8 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_action_display()}"
+        at = timezone.localtime(self.at) if self.at else self.at  # read in TIME_ZONE
+        return f"{at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_action_display()}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -71,6 +71,9 @@ def job_spec(job: ImportJob) -> ImportSpec:
     parent = record.base_queryset(job.user).filter(pk=pk).first()
     if parent is None or child.import_spec is None or not job.user.has_perm(child.perm("add")):
         raise ImportRejected("要导入的记录不存在或已不在您的管辖范围内，未写入任何数据。")
+    if reason := child.change_refusal(parent):
+        # The parent moved on in its workflow since the upload (submitted, paid...).
+        raise ImportRejected(f"{reason}，未写入任何数据。")
     return child.import_spec.bind(parent)
 
 

@@ -157,6 +157,14 @@ class RecordType:
             if any(c.slug == child.slug for c in self.children):
                 raise ValueError(f"{self.slug}: child rows {child.slug!r} declared twice")
             child.parent = self
+            if child.parent_states is not None:
+                codes = {s.code for s in self.workflow.states} if self.workflow else set()
+                unknown = set(child.parent_states) - codes
+                if unknown:
+                    raise ValueError(
+                        f"{self.slug}: child rows {child.slug!r} name unknown parent states "
+                        f"{sorted(unknown)}"
+                    )
             self.children.append(child)
 
     def child(self, slug: str) -> ChildRows:

@@ -7,7 +7,9 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 
+from gonghui.core.records.children import row_version as version_of_row
 from gonghui.core.records.registry import RecordType
 
 register = template.Library()
@@ -30,6 +32,10 @@ def cell(value: Any) -> Any:
     if value in ("", None):
         return "—"
     if isinstance(value, datetime.datetime):
+        # Stored in UTC; read in the platform's zone (TIME_ZONE, Asia/Shanghai) like the
+        # workflow timeline and the exports.
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -40,6 +46,12 @@ def cell(value: Any) -> Any:
 def child_url_name(child: Any, view: str) -> str:
     """`{% url child|child_url_name:'update' parent.pk row.pk %}`: a child-row page's URL name."""
     return str(child.url_name(view))
+
+
+@register.filter
+def row_version(row: Any) -> str:
+    """`{{ row|row_version }}`: the version a child row's delete link sends."""
+    return version_of_row(row)
 
 
 @register.filter(name="page_numbers")

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.audit.models import AppendOnlyError
@@ -68,7 +69,8 @@ class Decision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.transition_label}"
+        at = timezone.localtime(self.at) if self.at else self.at  # read in TIME_ZONE
+        return f"{at:%Y-%m-%d %H:%M} {self.actor_name} {self.transition_label}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
