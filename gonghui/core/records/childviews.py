@@ -40,6 +40,62 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def audit_child_row(
+    child: ChildRows, parent: Any, action: str, row: Any, changes: dict[str, Any],
+    *, request: HttpRequest,
+) -> None:
+    # The audit row names the parent: "participant 12 of activity 7" is what a reader needs.
+    audit.record(
+        action,
+        request=request,
+        obj=row,
+        changes={
+            **changes,
+            "parent": {"type": parent._meta.label_lower, "id": parent.pk, "name": str(parent)},
+        },
+    )
+
+
+def child_form(child: ChildRows, parent: Any, row: Any, data: Any, user: Any) -> Any:
+    """The child's form over a new row of `parent` (row None) or over `row`; bound to `data`."""
+    instance = row if row is not None else child.new_row(parent)
+    return child.form_class(data, instance=instance, user=user)
+
+
+def save_child_row(child: ChildRows, parent: Any, form: Any, *, request: HttpRequest) -> Any:
+    """Save a valid child form under `parent` with its audit row, in one transaction.
+
+    The one way a child row is written, by the pages and the API alike: `parent` was fetched
+    through its record type's scope and the caller checked the parent's change permission.
+    Raises `ValidationError` when a model rule refuses the row (the caller adds it to the form).
+    """
+    row = form.instance if form.instance.pk is not None else None
+    before = audit.snapshot(type(row)._default_manager.get(pk=row.pk)) if row is not None else {}
+    with transaction.atomic():
+        saved = form.save(commit=False)
+        # The form has no parent field; this line is the only place a row gets one.
+        setattr(saved, child.parent_field, parent)
+        saved.save()
+        form.save_m2m()
+        action = AuditAction.UPDATE if row is not None else AuditAction.CREATE
+        audit_child_row(child, parent, action, saved, audit.diff(before, audit.snapshot(saved)),
+                        request=request)
+    return saved
+
+
+def delete_child_row(child: ChildRows, parent: Any, row: Any, *, request: HttpRequest) -> None:
+    """Delete one child row of `parent` with its audit row, in one transaction; the pages and
+    the API alike. Raises `ProtectedError` when the row may not go (other records use it, or a
+    rule of the row refuses)."""
+    with transaction.atomic():
+        before = audit.snapshot(row)
+        row_pk = row.pk
+        row.delete()
+        row.pk = row_pk  # keep the id for the audit row
+        audit_child_row(child, parent, AuditAction.DELETE, row, audit.diff(before, {}),
+                        request=request)
+
+
 class ChildView(RecordView):
     """One child record type under one parent; the parent record type is `record_type`."""
 
@@ -69,24 +125,6 @@ class ChildView(RecordView):
         response["HX-Reswap"] = "outerHTML"
         return response
 
-    def audit_row(self, action: str, row: Any, changes: dict[str, Any]) -> None:
-        # The audit row names the parent: "participant 12 of activity 7" is what a reader needs.
-        parent = self.object
-        audit.record(
-            action,
-            request=self.request,
-            obj=row,
-            changes={
-                **changes,
-                "parent": {
-                    "type": parent._meta.label_lower,
-                    "id": parent.pk,
-                    "name": str(parent),
-                },
-            },
-        )
-
-
 class ChildRowsView(ChildView):
     """All rows of one parent, paged (the inline table shows the first ones)."""
 
@@ -114,8 +152,7 @@ class ChildEditView(ChildView):
 
     def form(self) -> Any:
         data = self.request.POST if self.request.method == "POST" else None
-        instance = self.row if self.row is not None else self.child.new_row(self.object)
-        return self.child.form_class(data, instance=instance, user=self.request.user)
+        return child_form(self.child, self.object, self.row, data, self.request.user)
 
     def render_form(self, form: Any, status: int = 200) -> HttpResponse:
         template = "core/_child_form.html" if is_htmx(self.request) else "core/child_form.html"
@@ -127,19 +164,11 @@ class ChildEditView(ChildView):
         return self.render_form(self.form())
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        before = audit.snapshot(self.row) if self.row is not None else {}
         form = self.form()
         if not form.is_valid():
             return self.render_form(form, status=400)
         try:
-            with transaction.atomic():
-                saved = form.save(commit=False)
-                # The form has no parent field; this line is the only place a row gets one.
-                setattr(saved, self.child.parent_field, self.object)
-                saved.save()
-                form.save_m2m()
-                action = AuditAction.UPDATE if self.row is not None else AuditAction.CREATE
-                self.audit_row(action, saved, audit.diff(before, audit.snapshot(saved)))
+            saved = save_child_row(self.child, self.object, form, request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
             return self.render_form(form, status=400)
@@ -158,13 +187,9 @@ class ChildDeleteView(ChildView):
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         row = self.row
         assert row is not None  # the URL takes the row's id
+        name = str(row)
         try:
-            with transaction.atomic():
-                before = audit.snapshot(row)
-                name, row_pk = str(row), row.pk
-                row.delete()
-                row.pk = row_pk  # keep the id for the audit row
-                self.audit_row(AuditAction.DELETE, row, audit.diff(before, {}))
+            delete_child_row(self.child, self.object, row, request=request)
         except ProtectedError:
             messages.error(request, _("无法删除：仍有其他记录引用它"))
             return redirect(parent_link(self.child, self.object))
