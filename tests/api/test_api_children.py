@@ -252,7 +252,25 @@ def test_id_numbers_are_masked_unless_the_reader_may_reveal_them(
 def test_reading_needs_the_view_permission_and_writing_the_change_permission(
     federation: Federation, login: Any
 ) -> None:
+    from django.contrib.auth.models import Permission
+
+    from gonghui.accounts.actions import create_user
+
     # The auditor reads no records: the record type's view permission comes first (403).
-    activity = federation.activity_a
-    assert login("auditor").get(rows_url("activities", activity.pk, "units")).status_code == 403
-    assert Client().get(rows_url("activities", activity.pk, "units")).status_code in {401, 403}
+    activity, unit = federation.activity_a, federation.activity_unit_a
+    rows = rows_url("activities", activity.pk, "units")
+    assert login("auditor").get(rows).status_code == 403
+    assert Client().get(rows).status_code in {401, 403}
+    # An account that may view activities but not change them reads the rows, writes none.
+    user = create_user(username="reader_a", org=federation.town_a, roles=[], password=None)
+    user.user_permissions.add(Permission.objects.get(codename="view_activity"))
+    client = Client()
+    client.force_login(user)
+    assert client.get(rows).status_code == 200
+    before = list(ActivityUnit.objects.values_list("pk", "unit_name", "amount", "note"))
+    one = row_url("activities", activity.pk, "units", unit.pk)
+    for verb, url in (("post", rows), ("patch", one), ("put", one), ("delete", one)):
+        response = send(client, verb, url, {"unit": "新单位", "amount": "1", "note": "x"})
+        assert response.status_code == 403, (verb, url)
+        assert "没有修改" in response.json()["detail"]
+    assert list(ActivityUnit.objects.values_list("pk", "unit_name", "amount", "note")) == before
