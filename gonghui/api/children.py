@@ -53,11 +53,12 @@ def component(child: ChildRows, suffix: str) -> str:
 
 
 class ChildRowSerializer(serializers.ModelSerializer):
-    child: ChildRows
+    # Not `child`: DRF reads a serializer's `child` as a list serializer's item.
+    child_rows: ChildRows
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        return mask_sensitive(data, self.child.table.columns, self.context.get("request"))
+        return mask_sensitive(data, self.child_rows.table.columns, self.context.get("request"))
 
 
 def row_serializer(child: ChildRows) -> type[serializers.ModelSerializer]:
@@ -71,7 +72,7 @@ def row_serializer(child: ChildRows) -> type[serializers.ModelSerializer]:
     fields = ["id", *(c.name for c in columns)]
     meta = type("Meta", (), {"model": child.model, "fields": fields, "read_only_fields": fields})
     return type(component(child, "Row"), (ChildRowSerializer,),
-                {"Meta": meta, "child": child, **related})
+                {"Meta": meta, "child_rows": child, **related})
 
 
 def _choices(field: forms.ChoiceField) -> str:
@@ -183,6 +184,10 @@ class ChildEndpoint(GenericAPIView):
                 f"您没有修改{self.record_type.opts.verbose_name}的权限，不能增删改"
                 f"{self.child.label}"
             )
+
+    def get_object(self) -> Any:
+        # The row fetched in `initial` (DRF's OPTIONS description asks for it too).
+        return self.row
 
     def show(self, row: Any, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(row).data, status=code)

@@ -152,6 +152,8 @@ def test_a_cadre_of_another_town_gets_404_and_never_the_bytes(
     # The control: town B downloads its own.
     mine = federation.branch_attachments("b")["homes"]
     assert client.get(file_url(mine.object_id, mine.pk)).status_code == 200
+    assert client.options(files_url(mine.object_id)).status_code == 200
+    assert client.options(file_url(mine.object_id, mine.pk)).status_code == 200
 
 
 def reader(federation: Federation, codename: str) -> Client:

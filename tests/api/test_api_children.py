@@ -226,9 +226,13 @@ def test_a_cadre_of_another_town_gets_404_on_every_verb(
     assert list(Participant.objects.values_list("pk", "person", "headcount", "activity",
                                                 "note")) == state
     assert list(ActivityUnit.objects.values_list("pk", "unit_name", "amount", "note")) == units
-    # The control: town B reads its own activity's rows.
+    # The control: town B reads its own activity's rows, and OPTIONS describes them.
     mine = client.get(rows_url("activities", own.pk, "participants"))
     assert mine.status_code == 200 and mine.json()["count"] >= 1
+    own_row = mine.json()["results"][0]["id"]
+    for url in (rows_url("activities", own.pk, "participants"),
+                row_url("activities", own.pk, "participants", own_row)):
+        assert client.options(url).status_code == 200, url
 
 
 def test_id_numbers_are_masked_unless_the_reader_may_reveal_them(
