@@ -3,7 +3,8 @@
 The index is rendered on the server from the record registry, the same source the endpoints
 are generated from (gonghui/api/urls.py), so it cannot list an endpoint that does not exist:
 per record type its list and detail URLs, the fields a row carries, the list's query
-parameters with their Chinese labels, and a workflow's transitions. The machine-readable
+parameters with their Chinese labels, a workflow's transitions, its child rows' and its
+attachments' endpoints. The machine-readable
 OpenAPI schema is at /api/schema/, and /api/docs/ serves Swagger UI from the
 drf-spectacular-sidecar package's files (no CDN), its start-up script a file of its own rather
 than inline (SpectacularSwaggerSplitView), as the content security policy wants.
@@ -92,6 +93,27 @@ def api_types(user: Any) -> list[ApiType]:
                     "POST", f"{base}{{id}}/transitions/{step.name}/",
                     f"{step.label}（可附意见 opinion；需有“{step.label}”权限）",
                 ))
+        for child in record.children:
+            rows = f"{base}{{id}}/{child.slug}/"
+            label = child.label
+            endpoints += [
+                Endpoint("GET", rows, f"一条{name}的{child.label_plural}（分页，附合计 totals）"),
+                Endpoint("POST", rows, f"新增{label}（按网页表单同样的规则校验；需修改权限）"),
+                Endpoint("GET", f"{rows}{{child_pk}}/", f"一行{label}"),
+                Endpoint("PUT / PATCH", f"{rows}{{child_pk}}/",
+                         f"修改{label}（PATCH 只改提交的字段）"),
+                Endpoint("DELETE", f"{rows}{{child_pk}}/", f"删除{label}"),
+            ]
+        if record.attachments:
+            files = f"{base}{{id}}/attachments/"
+            kinds = "、".join(f"{k.code}（{k.label}）" for k in record.attachments)
+            endpoints += [
+                Endpoint("GET", files, "附件列表（类别、说明、大小、上传人、上传时间）"),
+                Endpoint("POST", files,
+                         f"上传附件（multipart：kind、file、caption；类别：{kinds}）"),
+                Endpoint("GET", f"{files}{{attachment}}/", "下载附件（不缓存）"),
+                Endpoint("DELETE", f"{files}{{attachment}}/", "删除附件（需修改权限）"),
+            ]
         types.append(ApiType(
             name=name, slug=record.slug, allowed=user.has_perm(record.perm("view")),
             endpoints=endpoints, fields=_fields(record), parameters=_parameters(record),

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from gonghui.api import attachments, children
 from gonghui.api.docs import SwaggerView, api_index
 from gonghui.api.views import viewset_for
 from gonghui.core.records.registry import registry
@@ -21,6 +22,25 @@ urlpatterns = [
     ),
     *router.urls,
 ]
+# A parent's child rows, and a record's attachments, under the record: scoped through it.
+for record in registry:
+    for child in record.children:
+        rows, row = children.endpoints_for(record, child)
+        base = f"{record.slug}/<int:pk>/{child.slug}/"
+        urlpatterns += [
+            path(base, rows.as_view(record_type=record, child=child),
+                 name=f"api-{record.slug}-{child.slug}-rows"),
+            path(f"{base}<int:child_pk>/", row.as_view(record_type=record, child=child),
+                 name=f"api-{record.slug}-{child.slug}-row"),
+        ]
+    if record.attachments:
+        many, one = attachments.endpoints_for(record)
+        urlpatterns += [
+            path(f"{record.slug}/<int:pk>/attachments/", many.as_view(record_type=record),
+                 name=f"api-{record.slug}-attachments"),
+            path(f"{record.slug}/<int:pk>/attachments/<int:attachment>/",
+                 one.as_view(record_type=record), name=f"api-{record.slug}-attachment"),
+        ]
 # The API authenticates itself (session or token) and answers 401/403, never a login redirect.
 for pattern in urlpatterns:
     if pattern.callback is not None:

@@ -6,6 +6,7 @@ so the API, the list page and the export cannot disagree about what a user sees.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import Http404
@@ -18,10 +19,20 @@ from rest_framework.response import Response
 
 from gonghui.core.records.fields import SensitiveKind
 from gonghui.core.records.registry import RecordType
-from gonghui.core.records.tables import MASKERS
+from gonghui.core.records.tables import MASKERS, Column
 from gonghui.core.records.views import can_reveal
 from gonghui.core.workflow import actions as workflow
 from gonghui.core.workflow.spec import TransitionRefused
+
+
+def mask_sensitive(data: dict[str, Any], columns: Iterable[Column], request: Any) -> dict[str, Any]:
+    """Sensitive values (ID numbers, bank cards, phones) masked unless the caller may reveal
+    them: the record endpoints and the child-row endpoints alike."""
+    if request is None or not can_reveal(request.user):
+        for column in columns:
+            if column.sensitive and data.get(column.name):
+                data[column.name] = MASKERS[SensitiveKind(column.sensitive)](data[column.name])
+    return data
 
 
 class RecordSerializer(serializers.ModelSerializer):
@@ -29,12 +40,7 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is None or not can_reveal(request.user):
-            for column in self.record_type.table.columns:
-                if column.sensitive and data.get(column.name):
-                    data[column.name] = MASKERS[SensitiveKind(column.sensitive)](data[column.name])
-        return data
+        return mask_sensitive(data, self.record_type.table.columns, self.context.get("request"))
 
 
 class RecordViewSet(viewsets.ReadOnlyModelViewSet):

@@ -27,6 +27,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gonghui.core.attachments.models import Attachment
 from gonghui.core.imports.spec import CellError
 from gonghui.core.records.registry import registry
 from gonghui.core.text.dates import DateParseError, parse_date
@@ -225,8 +226,18 @@ def test_api_fuzzed_from_its_schema_as_a_town_cadre(
         for record in registry
     }
 
-    def in_subtree(slug: str, row: dict[str, Any]) -> bool:
-        obj = registry[slug].model._default_manager.get(pk=row["id"])
+    def in_subtree(path: str, row: dict[str, Any]) -> bool:
+        """Whether a row an endpoint answered lies in the subtree: a record by its own path, a
+        child row (`/api/<slug>/{id}/<child>/…`) by its parent's, an attachment by its own."""
+        slug, *under = path.strip("/").split("/")[1:]
+        record = registry[slug]
+        if len(under) < 2:
+            obj = record.model._default_manager.get(pk=row["id"])
+        elif under[1] == "attachments":
+            obj = Attachment.objects.get(pk=row["id"])
+        else:
+            child = record.child(under[1])
+            obj = getattr(child.model._default_manager.get(pk=row["id"]), child.parent_field)
         return bool(getattr(obj, type(obj).scope_path_field).startswith(subtree))
 
     checked = 0
@@ -251,10 +262,15 @@ def test_api_fuzzed_from_its_schema_as_a_town_cadre(
             assert response.status_code < 500, (path, query, response.status_code)
             if response.status_code != 200:
                 return
+            if "{attachment}" in case.path:  # a file: its attachment must be the cadre's
+                attachment = Attachment.objects.get(pk=path.rstrip("/").split("/")[-1])
+                assert attachment.org_path.startswith(subtree), path
+                checked += 1
+                return
             body = response.json()
-            rows = body.get("results", [body]) if isinstance(body, dict) else []
+            rows = body.get("results", [body]) if isinstance(body, dict) else body
             for row in rows:
-                assert in_subtree(slug, row), (path, query, row["id"])
+                assert in_subtree(case.path, row), (path, query, row["id"])
             checked += 1
 
         call()

@@ -120,6 +120,17 @@ API_VIEWS: dict[str, frozenset[str]] = {
     "detail": frozenset({"pk"}),
     # A workflow's transition: POST only.
     "transition": frozenset({"pk", "name"}),
+    # Only for record types that declare attachments: one record's attachments (GET lists,
+    # POST uploads) and one attachment (GET downloads the file, DELETE removes it).
+    "attachments": frozenset({"pk"}),
+    "attachment": frozenset({"pk", "attachment"}),
+}
+API_ATTACHMENT_VIEWS = {"attachments", "attachment"}
+# A parent's child rows over the API: `api-<parent>-<child>-rows` (GET lists, POST adds) and
+# `api-<parent>-<child>-row` (GET, PUT, PATCH, DELETE one row), scoped through the parent.
+API_CHILD_VIEWS: dict[str, frozenset[str]] = {
+    "rows": frozenset({"pk"}),
+    "row": frozenset({"pk", "child_pk"}),
 }
 PAGES: dict[str, frozenset[str]] = {
     "home": frozenset(),
@@ -184,7 +195,9 @@ class Endpoint:
 
     @property
     def is_one_attachment(self) -> bool:
-        return self.kind == "record" and self.view in ONE_ATTACHMENT_VIEWS
+        return (self.kind == "record" and self.view in ONE_ATTACHMENT_VIEWS) or (
+            self.kind == "api" and self.view == "attachment"
+        )
 
     @property
     def is_api(self) -> bool:
@@ -236,6 +249,9 @@ def classify(pattern: URLPattern, route: str, params: frozenset[str]) -> Endpoin
             for view, needs in CHILD_VIEWS.items():
                 if name == child.url_name(view) and params == needs:
                     return Endpoint(name, route, params, "child", view, record.slug, child.slug)
+            for view, needs in API_CHILD_VIEWS.items():
+                if name == f"api-{record.slug}-{child.slug}-{view}" and params == needs:
+                    return Endpoint(name, route, params, "api", view, record.slug, child.slug)
     if name in PAGES and params == PAGES[name]:
         return Endpoint(name, route, params, "page", name)
     return None
@@ -310,7 +326,7 @@ def targets(fed: Federation, endpoint: Endpoint, branch: str) -> list[Any]:
             "(tests/conftest.py plants one for every such type: plant_attachments)"
         )
         return [attachments[endpoint.slug]]
-    if endpoint.kind == "child":
+    if endpoint.child:  # a child-row page or API endpoint
         objects = fed.branch_objects_with_children(branch)
         row = "child_pk" in endpoint.params
         key = f"{endpoint.slug}/{endpoint.child}" if row else endpoint.slug
@@ -416,6 +432,9 @@ def expected_get(fed: Federation, persona: str, endpoint: Endpoint, obj: Any) ->
             return {200}
         if not has_perm(persona, registry[endpoint.slug].perm("view")):
             return {403}
+        if endpoint.child and "child_pk" in endpoint.params:
+            # A child row is scoped through its parent.
+            obj = getattr(obj, registry[endpoint.slug].child(endpoint.child).parent_field)
         if endpoint.takes_pk and not sees(fed, persona, obj):
             return {404}
         return {405} if endpoint.view == "transition" else {200}  # a transition is a POST
@@ -617,11 +636,13 @@ def test_every_record_type_and_page_has_its_urls() -> None:
         wanted |= {
             f"api-{record.slug}-{view}"
             for view in API_VIEWS
-            if view != "transition" or record.workflow is not None
+            if (view != "transition" or record.workflow is not None)
+            and (view not in API_ATTACHMENT_VIEWS or record.attachments)
         }
         for child in record.children:
             child_views = set(CHILD_VIEWS) - (IMPORT_VIEWS if child.import_spec is None else set())
             wanted |= {child.url_name(view) for view in child_views}
+            wanted |= {f"api-{record.slug}-{child.slug}-{view}" for view in API_CHILD_VIEWS}
     assert wanted - names == set(), "the matrix expects URLs that do not exist"
 
 
@@ -1009,6 +1030,28 @@ def test_sentinels_are_found_where_they_belong(
         assert any(sentinel[0] in str(cell) for row in rows[2:] for cell in row), record.slug
 
 
+def test_own_branchs_child_rows_are_read_over_the_api(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    """The control for the child-row API endpoints the sweep requests: the branch's own cadre
+    reads each sentinel row, listed under its parent and on its own."""
+    client = login("town_a_cadre")
+    objects = federation.branch_objects_with_children("a")
+    checked = 0
+    for record in registry:
+        for child in record.children:
+            row = objects[f"{record.slug}/{child.slug}"]
+            parent = getattr(row, f"{child.parent_field}_id")
+            listed = client.get(reverse(f"api-{record.slug}-{child.slug}-rows", args=[parent]))
+            assert listed.status_code == 200, (record.slug, child.slug)
+            assert row.pk in {r["id"] for r in listed.json()["results"]}, child.slug
+            one = client.get(reverse(f"api-{record.slug}-{child.slug}-row",
+                                     kwargs={"pk": parent, "child_pk": row.pk}))
+            assert one.status_code == 200 and one.json()["id"] == row.pk, child.slug
+            checked += 1
+    assert checked >= 5
+
+
 # --- forms refuse an organisation outside the subtree ----------------------------------------
 
 
@@ -1140,6 +1183,27 @@ def test_another_branchs_attachment_is_404_and_its_bytes_never_served(
         upload = client.post(reverse(record.url_name("attachments"), args=[attachment.object_id]),
                              {"kind": record.attachments[0].code, "file": io.BytesIO(b"x")})
         assert upload.status_code == 404
+        # The API's download, deletion, listing and upload: the same 404 (or the 403 of a
+        # reader of no records), never the bytes, never the file's name.
+        api_one = reverse(f"api-{record.slug}-attachment",
+                          kwargs={"pk": attachment.object_id, "attachment": attachment.pk})
+        api_many = reverse(f"api-{record.slug}-attachments", args=[attachment.object_id])
+        refused = {403} if not has_perm(persona, record.perm("view")) else {404}
+        for verb, url in (("get", api_one), ("head", api_one), ("delete", api_one),
+                          ("get", api_many), ("post", api_many)):
+            data = {"kind": record.attachments[0].code, "file": io.BytesIO(b"x")}
+            response = (client.post(url, data) if verb == "post"
+                        else getattr(client, verb)(url, HTTP_ACCEPT="*/*"))
+            body = b"".join(response.streaming_content) if response.streaming else (
+                response.content)
+            assert response.status_code in refused, (verb, url, response.status_code)
+            assert not any(secret in body for secret in secrets), (verb, url)
+            assert not found(response_texts(response), [SENTINELS[branch]]), (verb, url)
+            checked += 1
+        if sees(federation, persona, own):
+            url = reverse(f"api-{record.slug}-attachment",
+                          kwargs={"pk": own.pk, "attachment": attachment.pk})
+            assert client.get(url).status_code == 404, url
     assert checked >= 18
     assert db_state() == before
     assert all(stored_bytes(a) for a in federation.branch_attachments(branch).values())
@@ -1162,3 +1226,13 @@ def test_own_branchs_attachment_is_served_privately(
         assert response["X-Content-Type-Options"] == "nosniff"
         disposition = response["Content-Disposition"]
         assert disposition.startswith("inline" if attachment.is_image else "attachment"), slug
+        # The API serves the same bytes with the same headers, and lists the attachment.
+        api = client.get(reverse(f"api-{slug}-attachment",
+                                 kwargs={"pk": attachment.object_id, "attachment": attachment.pk}))
+        assert api.status_code == 200
+        assert b"".join(api.streaming_content) == stored_bytes(attachment)[0]
+        assert api["Cache-Control"] == "no-store, private"
+        listed = client.get(reverse(f"api-{slug}-attachments", args=[attachment.object_id]))
+        assert listed.status_code == 200
+        assert attachment.pk in {row["id"] for row in listed.json()}
+        assert found(response_texts(listed), [SENTINEL_A]), slug

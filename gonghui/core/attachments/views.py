@@ -60,6 +60,27 @@ def panel_context(request: HttpRequest, record: RecordType, obj: Any,
     }
 
 
+def file_response(item: Attachment, *, thumbnail: bool = False) -> FileResponse:
+    """The stored file (or its thumbnail) of an attachment the caller fetched through
+    `visible_attachments`, with the private headers: the pages and the API serve it alike."""
+    stored = item.thumbnail if thumbnail else item.file
+    if not stored:
+        raise Http404("该附件没有缩略图")
+    try:
+        handle = stored_path(stored).open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("附件文件不存在") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=not item.is_image,
+        filename=item.name,
+        content_type="image/jpeg" if thumbnail else item.media_type,
+    )
+    for header, value in FILE_HEADERS.items():
+        response[header] = value
+    return response
+
+
 class AttachmentView(RecordView):
     """Scope first (the record, then the attachment), then the permission, then the verb."""
 
@@ -128,23 +149,7 @@ class AttachmentFileView(AttachmentView):
     thumbnail = False
 
     def get(self, request: HttpRequest, pk: int, attachment: int) -> FileResponse:
-        item = self.attachment
-        stored = item.thumbnail if self.thumbnail else item.file
-        if not stored:
-            raise Http404("该附件没有缩略图")
-        try:
-            handle = stored_path(stored).open("rb")
-        except FileNotFoundError as exc:
-            raise Http404("附件文件不存在") from exc
-        response = FileResponse(
-            handle,
-            as_attachment=not item.is_image,
-            filename=item.name,
-            content_type="image/jpeg" if self.thumbnail else item.media_type,
-        )
-        for header, value in FILE_HEADERS.items():
-            response[header] = value
-        return response
+        return file_response(self.attachment, thumbnail=self.thumbnail)
 
 
 class AttachmentThumbnailView(AttachmentFileView):

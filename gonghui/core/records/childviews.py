@@ -53,6 +53,12 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def child_form(child: ChildRows, parent: Any, row: Any, data: Any, user: Any) -> Any:
+    """The child's form over a new row of `parent` (row None) or over `row`; bound to `data`."""
+    instance = row if row is not None else child.new_row(parent)
+    return child.form_class(data, instance=instance, user=user)
+
+
 class ChildView(RecordView):
     """One child record type under one parent; the parent record type is `record_type`."""
 
@@ -206,6 +212,7 @@ class ChildDeleteView(ChildView):
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         row = self.row
         assert row is not None  # the URL takes the row's id
+        name = str(row)
         try:
             name = delete_row(
                 self.child,
