@@ -173,7 +173,7 @@ def test_a_submitted_batchs_lines_are_refused_with_the_states_reason(
     assert created.status_code == 201
     take(batch, "submit", actor=chair)
     one = row_url("relief-batches", batch.pk, "lines", created.json()["id"])
-    reason = "当前状态为「已提交」，不能添加、修改或删除发放明细"
+    reason = "当前状态为「已提交」，不能添加、修改或删除救助发放明细"
     changed = send(client, "patch", one, {"amount": "900"})
     assert changed.status_code == 409
     assert reason in changed.json()["detail"]
