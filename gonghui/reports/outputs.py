@@ -7,9 +7,8 @@
   (records owned by the organisation itself) and 合计. For an additive indicator 合计 is the sum
   of the rows, which is also the whole subtree's figure; a non-additive one gets no sum and the
   说明 column says why.
-- JSON: `{"org": CODE, "period": "2018H1", "indicators": {KEY: VALUE}, "names": {KEY:
-  {"label": 中文名称, "unit": 单位}}}`; counts are numbers, Decimal amounts strings
-  ("775300.50"), so that no figure passes through a float.
+- JSON: `{"org": CODE, "period": "2018H1", "indicators": {KEY: VALUE}}`; counts are numbers,
+  Decimal amounts strings ("775300.50"), so that no figure passes through a float.
 """
 
 from __future__ import annotations

@@ -384,14 +384,10 @@ def json_value(value: Value) -> int | str:
 
 
 def as_json(review: CompiledReview) -> dict[str, Any]:
-    """The figures by key, and beside them each key's Chinese name and unit (`names`), so
-    that a reader of the file knows 775380.00 is 互助保障理赔金额 in 元."""
+    """The figures by key, exactly `{org, period, indicators}`: other tools read this shape
+    (the keys' Chinese names and units are the xlsx's 指标说明 sheet)."""
     return {
         "org": review.org.code,
         "period": review.period.code,
         "indicators": {key: json_value(value) for key, value in review.values.items()},
-        "names": {
-            key: {"label": indicators.get(key).label, "unit": indicators.get(key).unit}
-            for key in review.values
-        },
     }
