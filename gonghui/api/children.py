@@ -295,6 +295,8 @@ def endpoints_for(record: RecordType, child: ChildRows) -> tuple[Any, Any]:
 
     rows_cls = type(component(child, "RowsEndpoint"), (ChildRowsEndpoint,),
                     {"serializer_class": row})
+    state_refused = OpenApiResponse(
+        ChildRowRefusal, description="当前状态不允许修改明细，或同时保存的另一行与之冲突")
     rows_cls_get = extend_schema(
         operation_id=f"{op}_list", tags=tag, parameters=_parameters(child, False),
         summary=f"{name}列表",
@@ -308,7 +310,7 @@ def endpoints_for(record: RecordType, child: ChildRows) -> tuple[Any, Any]:
         description=f"在一条{parent}下新增一行{name}，按网页表单的同样规则校验；"
                     f"需有修改{parent}的权限。",
         request=body,
-        responses={201: row, 400: errors, 403: forbidden, 404: missing},
+        responses={201: row, 400: errors, 403: forbidden, 404: missing, 409: state_refused},
     )
 
     rows_cls = extend_schema_view(get=rows_cls_get, post=rows_cls_post)(rows_cls)
@@ -317,23 +319,29 @@ def endpoints_for(record: RecordType, child: ChildRows) -> tuple[Any, Any]:
                    {"serializer_class": row})
     one_cls_get = extend_schema(
         operation_id=f"{op}_retrieve", tags=tag, parameters=_parameters(child, True),
-        summary=f"一行{name}", responses={200: row, 404: missing},
+        summary=f"一行{name}",
+        description=f"按编号读取{parent}下的一行{name}；身份证号、银行卡号按您的权限遮盖。",
+        responses={200: row, 404: missing},
     )
     one_cls_put = extend_schema(
         operation_id=f"{op}_update", tags=tag, parameters=_parameters(child, True),
         summary=f"修改{name}（整行）",
         description="未提交的字段按留空处理；只改几项请用 PATCH。",
-        request=body, responses={200: row, 400: errors, 403: forbidden, 404: missing},
+        request=body,
+        responses={200: row, 400: errors, 403: forbidden, 404: missing, 409: state_refused},
     )
     one_cls_patch = extend_schema(
         operation_id=f"{op}_partial_update", tags=tag, parameters=_parameters(child, True),
         summary=f"修改{name}（部分字段）",
         description="只提交要改的字段，其余保持不变。",
-        request=body, responses={200: row, 400: errors, 403: forbidden, 404: missing},
+        request=body,
+        responses={200: row, 400: errors, 403: forbidden, 404: missing, 409: state_refused},
     )
     one_cls_delete = extend_schema(
         operation_id=f"{op}_destroy", tags=tag, parameters=_parameters(child, True),
         summary=f"删除{name}",
+        description=f"删除{parent}下的一行{name}；需有修改{parent}的权限，"
+                    f"且{parent}当前状态允许修改明细。",
         responses={204: OpenApiResponse(description="已删除"), 403: forbidden, 404: missing,
                    409: OpenApiResponse(ChildRowRefusal,
                                         description="不能删除（被引用或当前状态不允许）")},
