@@ -21,7 +21,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.utils import timezone
 
 from gonghui.care.models.hardship import (
@@ -287,6 +286,3 @@ def reject_line(line: ReliefPayment, reason: str) -> None:
     line.rejected, line.reject_reason = True, reason[:200]
     line.save(update_fields=["rejected", "reject_reason"])
 
-
-def total_of(lines: Any) -> Decimal:
-    return lines.aggregate(total=Sum("amount"))["total"] or Decimal("0")  # type: ignore[no-any-return]
