@@ -124,6 +124,10 @@ ALLOWANCES: dict[tuple[str, str, str], str] = {
         "so that an import transfers rather than duplicates; only counts reach the importer",
     ("gonghui/people/imports.py", "MemberImport.write", "Membership.objects"):
         "ends the active memberships found in _match_existing (a transfer in), by primary key",
+    ("gonghui/people/imports.py", "MemberImport._unmask", "Person.objects"):
+        "people under the scope path the import recorded for its importer (org_path prefix, "
+        "the same subtree visible_to gives), matched by name and the masked number's visible "
+        "digits; a row gets the whole number only if exactly one person matches",
     ("gonghui/people/imports.py", "MemberImport._update_people", "Person.objects"):
         "updates the sheet's people, found by exact ID number, by primary key; moves each into "
         "the importer's union",
