@@ -280,7 +280,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gonghui 工会工作平台 API",
     "DESCRIPTION": (
-        "工会工作平台的只读数据接口：每类记录一组接口（列表、单条），流程类记录另有办理接口。"
+        "工会工作平台的数据接口：每类记录一组接口（列表、单条，只读）；流程类记录另有办理接口，"
+        "记录下的明细行（如发放明细、参与人）和附件另有增、改、删接口，校验规则与网页相同。"
         "返回的记录与列表页一致：只含您管辖范围内的记录，身份证号、手机号按权限打码。"
         "登录后可在本页调试；其他系统请使用 API 令牌。接口说明见 /api/。"
     ),
@@ -295,6 +296,10 @@ SPECTACULAR_SETTINGS = {
     # /api/docs/ loads Swagger UI from the installed package's static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Swagger UI draws only the operations scrolled into view (a virtual list), so the
+    # browser's find-in-page misses the rest: a tag filter box finds a record type by name
+    # (会员, 困难职工档案), and tags open folded so the page starts as a list of record types.
+    "SWAGGER_UI_SETTINGS": {"filter": True, "docExpansion": "none", "deepLinking": True},
     # Two models have a field called `sex`/`status`-like choices; name the enums once.
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "gonghui.people.models.Sex",

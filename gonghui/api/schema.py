@@ -34,7 +34,7 @@ def chinese_schema(result: dict[str, Any], generator: Any, request: Any, public:
         if name not in known:
             result["tags"].append({
                 "name": name,
-                "description": f"{name}：只读，按您的管辖范围和权限返回，"
+                "description": f"{name}：列表与单条只读，按您的管辖范围和权限返回，"
                                "身份证号、手机号无“查看完整信息”权限时打码",
             })
             known.add(name)
