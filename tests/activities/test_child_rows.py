@@ -173,6 +173,15 @@ def test_money_sums_are_exact_decimals(federation):
     assert isinstance(totals["amount"], Decimal)
     assert totals["goods_value"] == Decimal("3.03")
     assert totals["units"] == 4  # the sentinel unit too
+    # SQLite sums decimals as doubles: 160 payments of 4846.13 came back as 775380.800000001.
+    ActivityUnit.objects.bulk_create(
+        ActivityUnit(activity=activity, unit_name=f"慰问单位{n}", amount=Decimal("4846.13"),
+                     goods_value=Decimal("0.10"))
+        for n in range(160)
+    )
+    totals = registry["activities"].child("units").totals(activity)
+    assert str(totals["amount"]) == str(Decimal("1234567.65") + 160 * Decimal("4846.13"))
+    assert str(totals["goods_value"]) == "19.03"
 
 
 def test_the_export_carries_the_children_of_the_filter(federation, login):

@@ -32,6 +32,7 @@ from gonghui.core.records.filters import RecordFilterSet
 from gonghui.core.records.forms import RecordForm
 from gonghui.core.records.registry import RecordType, register
 from gonghui.core.records.rowaction import ActionForm, RecordAction
+from gonghui.core.records.sums import exact_sums
 from gonghui.core.records.tables import Column
 
 GROUP = "帮扶救助"
@@ -55,7 +56,7 @@ def batch_extra(batch: ReliefBatch, user: Any) -> dict[str, Any]:
     paid = lines.rows_of(batch).filter(rejected=False)
     public = [(mask_name(name), amount) for name, amount in
               paid.order_by("pk").values_list("person__name", "amount")]
-    total = paid.order_by().aggregate(total=Sum("amount"))["total"] or 0
+    total = exact_sums(paid, {"total": "amount"})["total"]
     query = f"batch={batch.pk}&batch__state={batch.state}&rejected=false"
     return {"published": True, "public_list": public, "public_total": total,
             "bank_query": query, "can_export": user.has_perm(payments.perm("view"))}

@@ -37,6 +37,7 @@ from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
 from gonghui.core.imports.spec import ImportSpec
 from gonghui.core.records.forms import RecordForm
+from gonghui.core.records.sums import exact_aggregates
 from gonghui.core.records.tables import Column, Table
 
 if TYPE_CHECKING:
@@ -338,8 +339,7 @@ def aggregate(
     """Evaluate declared aggregates over any queryset of child rows (a parent's, a scope's)."""
     if not aggregates:
         return {}
-    values = rows.aggregate(**{a.name: a.expression for a in aggregates})
-    return {a.name: values[a.name] if values[a.name] is not None else 0 for a in aggregates}
+    return exact_aggregates(rows, {a.name: a.expression for a in aggregates})
 
 
 def parse_import_slug(slug: str) -> tuple[str, int, str] | None:

@@ -31,10 +31,19 @@ def exact_sums(
 ) -> dict[str, int | Decimal]:
     """`{name: Sum(expression)}` over the queryset, computed by the database; a sum of decimals
     is a Decimal with the field's places, an empty sum is 0."""
-    aggregates = {name: models.Sum(expression) for name, expression in totals.items()}
-    sums = queryset.order_by().aggregate(**aggregates)
+    return exact_aggregates(
+        queryset, {name: models.Sum(expression) for name, expression in totals.items()}
+    )
+
+
+def exact_aggregates(
+    queryset: models.QuerySet[Any], aggregates: dict[str, Any]
+) -> dict[str, int | Decimal]:
+    """Any aggregates (Sum, Count, a filtered Sum …) over the queryset; a decimal result is
+    rounded to its field's places, so SQLite's double sums come back exact; empty is 0."""
+    values = queryset.order_by().aggregate(**aggregates)
     out: dict[str, int | Decimal] = {}
-    for name, value in sums.items():
+    for name, value in values.items():
         if value is None:
             out[name] = 0
         elif isinstance(value, Decimal):
