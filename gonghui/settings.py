@@ -102,6 +102,10 @@ if GONGHUI_ENV == "test":
         f"tests.apps.{apps_py.parent.name}"
         for apps_py in (BASE_DIR / "tests" / "apps").glob("*/apps.py")
     )
+    # Every test creates its accounts afresh, and PBKDF2's 870,000 rounds cost a quarter of a
+    # second per password: the suite hashes with the fast MD5 scheme, which production never
+    # offers (PASSWORD_HASHERS is left to Django's default outside the test configuration).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # The Django admin exists here only as bench/pages.py's peer: its changelist is timed against
 # the member list. Off unless GONGHUI_BENCH_ADMIN=1; never turn it on for users — the admin
