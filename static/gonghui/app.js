@@ -52,3 +52,27 @@ document.addEventListener("change", function (event) {
   });
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", refresh); } else { refresh(); }
 })();
+
+// The calendar beside a 年-月-日 box (gonghui.core.records.days): the box stays text, so it reads
+// year first in any browser language; the button opens the browser's own calendar on a hidden
+// date input, and the day picked there is written back into the box as 2018-03-04.
+document.addEventListener("click", function (event) {
+  const button = event.target.closest ? event.target.closest(".gh-day-pick") : null;
+  if (!button) return;
+  const wrap = button.closest(".gh-day");
+  const box = wrap.querySelector("input[data-day]");
+  const calendar = wrap.querySelector(".gh-day-native");
+  calendar.value = /^\d{4}-\d{2}-\d{2}$/.test(box.value) ? box.value : "";
+  try { calendar.showPicker(); } catch (error) { box.focus(); }  // no picker: type the day
+});
+document.addEventListener("change", function (event) {
+  const calendar = event.target;
+  if (!(calendar instanceof HTMLInputElement) || !calendar.classList.contains("gh-day-native")) return;
+  event.stopPropagation();  // the hidden input is no field of the form's
+  if (!calendar.value) return;
+  const box = calendar.closest(".gh-day").querySelector("input[data-day]");
+  box.value = calendar.value;
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+  box.dispatchEvent(new Event("change", { bubbles: true }));
+  box.focus();
+}, true);

@@ -58,6 +58,16 @@ def log_in(page: Any, base: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
+# Whether a box's placeholder fits inside it: its text measured in the box's own font.
+HINT_FITS = """el => {
+  const style = getComputedStyle(el);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.font;
+  const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return context.measureText(el.placeholder).width <= room;
+}"""
+
+
 def page_width(page: Any) -> tuple[int, int]:
     """How wide the page's content is, and how wide the window: the first above the second is
     a page that scrolls sideways."""
@@ -235,3 +245,13 @@ def test_a_date_box_reads_year_first_and_takes_a_date_as_a_cadre_writes_it(
     page.get_by_role("button", name="查询").click()
     expect(page.get_by_test_id("filter-form")).to_contain_text("日期")
     expect(page.get_by_label("在会日期")).to_have_value("2018年13月1日")
+    # Or a day clicked in the browser's calendar, written back into the box year first.
+    box = page.locator(".gh-day", has=page.get_by_label("在会日期"))
+    box.get_by_role("button", name="从日历选择日期").click()
+    box.locator(".gh-day-native").fill("2018-05-06")
+    expect(page.get_by_label("在会日期")).to_have_value("2018-05-06")
+    expect(page.get_by_label("在会日期")).to_be_focused()
+    # The 组织范围 picker's hint is read whole, at desk and at phone width.
+    for width in (1440, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.get_by_label("组织范围").evaluate(HINT_FITS), width

@@ -8,7 +8,8 @@ browser without its Chinese language pack (Debian's chromium, as the tests run i
 shows mm/dd/yyyy. A text box shows what the server wrote, year first, everywhere; it takes
 every form the one date parser reads (2018-3-4, 2018/3/4, 2018.3.4, 2018年3月4日,
 20180304, full-width digits), so a date typed the way a cadre writes it is accepted, and
-what cannot be read stays in the box beside its error.
+what cannot be read stays in the box beside its error. A calendar button beside the box opens
+the browser's own date picker for those who would rather click a day.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from gonghui.core.text.dates import DateParseError, parse_date
 
@@ -34,6 +37,23 @@ class DayInput(forms.DateInput):
         attrs.setdefault("maxlength", "20")
         attrs["data-day"] = ""
         super().__init__(attrs=attrs, format=DAY_FORMAT)
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        """The box, and a button opening the browser's own calendar on a hidden date input
+        (static/gonghui/app.js writes the day it gives back into the box, year first)."""
+        box = super().render(name, value, attrs, renderer)
+        every = {**self.attrs, **(attrs or {})}
+        if every.get("disabled") or every.get("readonly"):
+            return box
+        return format_html(
+            '<span class="gh-day">{}<button type="button" class="gh-day-pick" title="从日历选择"'
+            ' aria-label="从日历选择日期"><i class="bi bi-calendar3" aria-hidden="true"></i>'
+            '</button><input type="date" class="gh-day-native" tabindex="-1" aria-hidden="true">'
+            "</span>",
+            box,
+        )
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         value = super().value_from_datadict(data, files, name)

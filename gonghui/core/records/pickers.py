@@ -43,6 +43,10 @@ class PickerWidget(forms.Widget):
     target's `picker_create` offer a new record (only in forms that post).
     """
 
+    # A list page gives a picker filter a wider cell, so its hint is read whole
+    # (templates/core/_filter_field.html); the hint is also the box's tooltip.
+    is_picker = True
+
     def __init__(self, attrs: Any = None, *, create: bool = False) -> None:
         super().__init__(attrs)
         self.create = create
@@ -81,7 +85,7 @@ class PickerWidget(forms.Widget):
             'data-create-url="{}">'
             '<input type="hidden" name="{}" value="{}" data-picker-value>'
             '<input type="search" id="{}" class="{}" value="{}" autocomplete="off" '
-            'placeholder="{}" aria-autocomplete="list" data-picker-input>'
+            'placeholder="{}" title="{}" aria-autocomplete="list" data-picker-input>'
             '<div class="picker-results list-group position-absolute w-100 shadow-sm" '
             'role="listbox" hidden data-picker-results></div></div>',
             reverse(record.url_name("autocomplete")),
@@ -91,6 +95,7 @@ class PickerWidget(forms.Widget):
             field_id,
             final.get("class", "form-control").replace("form-select", "form-control"),
             self.chosen_label(value),
+            record.picker_hint,
             record.picker_hint,
         )
 
