@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, Federation
+from tests.browser.signin import sign_in
+from tests.conftest import Federation
 
 
 @pytest.mark.browser
@@ -26,11 +27,7 @@ def test_api_index_and_swagger_ui_open_without_a_cdn(
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text)
             if message.type == "error" else None)
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base)
     page.goto(f"{base}/api/")
     expect(page.get_by_role("heading", name="数据接口（API）说明")).to_be_visible()
     members = page.locator("#api-members")

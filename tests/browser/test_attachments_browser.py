@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.conftest import PASSWORD, Federation
+from tests.browser.signin import sign_in
+from tests.conftest import Federation
 
 
 @pytest.fixture
@@ -36,11 +37,7 @@ def test_town_cadre_uploads_captions_and_deletes_a_photo(
     from playwright.sync_api import expect
 
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{base}/")
+    sign_in(page, base)
 
     page.goto(f"{base}/homes/{federation.home_a.pk}/")
     panel = page.get_by_test_id("attachments")

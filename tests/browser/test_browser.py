@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from python_calamine import CalamineWorkbook
 
+from tests.browser.signin import sign_in
 from tests.conftest import PASSWORD, SENTINEL_B, Federation, current_totp
 
 
@@ -132,11 +133,7 @@ def test_a_cadre_creates_a_person_from_an_id_number_in_the_card_form(
     number = make_id_number(random.Random(5), area_code="370285",
                             birth_date=datetime.date(1991, 2, 3), sex="F")
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{base}/")
+    sign_in(page, base)
 
     page.goto(f"{base}/cards/new/")
     page.get_by_label("卡号").fill("浏览器卡0001")
@@ -167,11 +164,7 @@ def test_a_picker_swapped_in_answers_before_htmx_settles(
     from playwright.sync_api import expect
 
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{base}/")
+    sign_in(page, base)
     page.goto(f"{base}/cards/new/")
     # Insert a copy of the organisation picker the way a swap does, with no htmx:load after it.
     page.evaluate("""() => {

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from gonghui.activities.models import ActivityUnit
-from tests.conftest import PASSWORD, Federation
+from tests.browser.signin import sign_in
+from tests.conftest import Federation
 
 
 @pytest.fixture
@@ -29,10 +30,7 @@ def test_a_cadre_adds_and_deletes_a_unit_inline(
     base = live_server.url
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, base)
     detail = f"{base}/activities/{activity.pk}/"
     page.goto(detail)
 

@@ -15,7 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.roles import Role
-from tests.conftest import PASSWORD, SENTINEL_A, Federation, current_totp, make_member
+from tests.browser.signin import sign_in
+from tests.conftest import PASSWORD, SENTINEL_A, Federation, make_member
 
 PDF = b"%PDF-1.4\n% household\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 
@@ -44,18 +45,6 @@ def test_a_household_from_registration_to_the_public_list(
     worker = cast["worker"]
     union = federation.union_a1
 
-    def sign_in(username: str) -> None:
-        page.context.clear_cookies()
-        page.goto(f"{base}/login/")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        if username.startswith("city_"):
-            expect(page).to_have_url(re.compile(r"/2fa/verify/"))
-            page.get_by_label("动态码或恢复码").fill(current_totp(cast[username]))
-            page.get_by_role("button", name="验证").click()
-        expect(page).to_have_url(f"{base}/")
-
     def take(url: str, step: str, label: str, opinion: str = "") -> None:
         page.goto(url)
         form = page.get_by_test_id(f"transition-{step}")
@@ -70,7 +59,7 @@ def test_a_household_from_registration_to_the_public_list(
         scope.get_by_role("button", name=choice).click()
 
     # The chair registers the household.
-    sign_in("chair_a1")
+    sign_in(page, base, "chair_a1")
     page.goto(f"{base}/hardship/new/")
     pick("困难职工", worker.name, f"{worker.name}（身份证号尾号{worker.id_number[-4:]}）")
     pick("所属组织", union.code, f"{union.name}（{union.code}）")
@@ -97,14 +86,14 @@ def test_a_household_from_registration_to_the_public_list(
     expect(page.get_by_test_id("workflow-state")).to_have_text("已提交")
     # The chair sees no review button on their own file; the town reviews, the city approves.
     expect(page.get_by_test_id("transition-review")).to_have_count(0)
-    sign_in("town_a_cadre")
+    sign_in(page, base, "town_a_cadre")
     take(file_url, "review", "镇街审核通过", "入户核实，情况属实")
-    sign_in("city_approver")
+    sign_in(page, base, "city_approver")
     take(file_url, "approve", "市总审批通过", "同意建档")
     expect(page.get_by_test_id("workflow-state")).to_have_text("在档")
 
     # The chair pays the household in a batch.
-    sign_in("chair_a1")
+    sign_in(page, base, "chair_a1")
     page.goto(f"{base}/relief-batches/new/")
     pick("所属组织", union.code, f"{union.name}（{union.code}）")
     page.get_by_label("发放批次编号").fill("A-2018-CJ")
@@ -124,13 +113,13 @@ def test_a_household_from_registration_to_the_public_list(
     page.get_by_test_id("children-lines").get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_test_id("children-lines")).to_contain_text("1500")
     take(batch_url, "submit", "提交")
-    sign_in("town_a_cadre")
+    sign_in(page, base, "town_a_cadre")
     take(batch_url, "review", "镇街审核通过")
-    sign_in("city_approver")
+    sign_in(page, base, "city_approver")
     take(batch_url, "approve", "市总审批通过", "同意发放")
     # The approver may not also pay: no button for them; the cashier pays.
     expect(page.get_by_test_id("transition-pay")).to_have_count(0)
-    sign_in("city_cashier")
+    sign_in(page, base, "city_cashier")
     take(batch_url, "pay", "确认发放")
     expect(page.get_by_test_id("workflow-state")).to_have_text("已发放")
 

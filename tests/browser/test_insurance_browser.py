@@ -12,6 +12,7 @@ import pytest
 from gonghui.accounts.actions import create_user
 from gonghui.accounts.roles import Role
 from gonghui.care.models.insurance import InsuranceClaim
+from tests.browser.signin import sign_in
 from tests.conftest import PASSWORD, Federation, sample_pdf
 
 
@@ -22,16 +23,6 @@ def cadres(make_persona: Callable[[str], Any], federation: Federation) -> tuple[
     checker = create_user(username="town_a_checker", org=federation.town_a,
                           roles=[Role.TOWN_CADRE], password=PASSWORD)
     return maker, checker
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{base}/")
 
 
 def upload(page: Any, kind: str, name: str) -> None:

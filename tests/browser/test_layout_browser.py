@@ -18,7 +18,8 @@ import pytest
 from gonghui.core.text.identifiers import make_uscc
 from gonghui.orgs.models import Organization, OrgKind
 from gonghui.people.models import Membership
-from tests.conftest import PASSWORD, Federation, make_member
+from tests.browser.signin import sign_in
+from tests.conftest import Federation, make_member
 
 WIDTHS = (1440, 390)
 LONG_NAME = "测试甲镇青岛水集利信农业科技发展有限公司第一分公司联合工会"
@@ -50,14 +51,6 @@ def town_of_many_unions(federation: Federation) -> list[Membership]:
     return members
 
 
-def log_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-
-
 # Whether a box's placeholder fits inside it: its text measured in the box's own font.
 HINT_FITS = """el => {
   const style = getComputedStyle(el);
@@ -84,7 +77,7 @@ def test_no_page_scrolls_sideways_and_the_member_list_scrolls_in_its_own_box(
     from playwright.sync_api import expect
 
     base = live_server.url
-    log_in(page, base)
+    sign_in(page, base)
     member = town_of_many_unions[0]
     pages = {
         "members": "/members/",
@@ -125,7 +118,7 @@ def test_a_long_unit_name_in_the_tree_is_shown_whole_at_desk_and_phone(
     from playwright.sync_api import expect
 
     base = live_server.url
-    log_in(page, base)
+    sign_in(page, base)
     long_union = Organization.objects.get(name=LONG_NAME)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -172,7 +165,7 @@ def test_review_charts_of_many_units_are_short_sorted_and_name_units_in_full(
 
     units = MANY + 2
     base = live_server.url
-    log_in(page, base)
+    sign_in(page, base)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{base}/reviews/?org=A&period=2018H1")
@@ -222,7 +215,7 @@ def test_a_date_box_reads_year_first_and_takes_a_date_as_a_cadre_writes_it(
     # That does not decide how <input type="date"> writes a date (Chromium follows its own
     # menu language, English in this Debian build: 03/04/2018), hence the text box.
     base = live_server.url
-    log_in(page, base)
+    sign_in(page, base)
     assert page.evaluate("navigator.language") == "zh-CN"
     page.goto(f"{base}/members/")
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
@@ -247,7 +240,7 @@ def test_a_date_box_reads_year_first_and_takes_a_date_as_a_cadre_writes_it(
     expect(page.get_by_label("在会日期")).to_have_value("2018年13月1日")
     # Or a day clicked in the browser's calendar, written back into the box year first.
     box = page.locator(".gh-day", has=page.get_by_label("在会日期"))
-    box.get_by_role("button", name="从日历选择日期").click()
+    box.get_by_role("button", name="打开日历").click()
     box.locator(".gh-day-native").fill("2018-05-06")
     expect(page.get_by_label("在会日期")).to_have_value("2018-05-06")
     expect(page.get_by_label("在会日期")).to_be_focused()

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, Federation, make_member
+from tests.browser.signin import sign_in
+from tests.conftest import Federation, make_member
 
 
 @pytest.fixture
@@ -30,14 +31,6 @@ def roll(federation: Federation) -> None:
         make_member(f"刘{n:02d}", federation.union_a2, rng, birth=birth)
 
 
-def log_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-
-
 @pytest.mark.browser
 def test_the_org_tree_beside_the_list_opens_searches_and_filters(
     transactional_db: Any, federation: Federation, cadre: Any, roll: None,
@@ -46,7 +39,7 @@ def test_the_org_tree_beside_the_list_opens_searches_and_filters(
     from playwright.sync_api import expect
 
     base = live_server.url
-    log_in(page, base)
+    sign_in(page, base)
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{base}/enterprises/")
     tree = page.get_by_test_id("org-tree")
@@ -107,7 +100,7 @@ def test_member_list_pages_by_number_jumps_and_finds_a_name_by_its_middle(
     from playwright.sync_api import expect
 
     base = live_server.url
-    log_in(page, base)
+    sign_in(page, base)
     for width in (1440, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{base}/members/")
@@ -163,21 +156,14 @@ def test_an_exported_roll_corrected_in_excel_goes_back_in_as_updates(
 
     from gonghui.core.imports.workbooks import TEMPLATE_HEADER_ROW
     from gonghui.people.models import Membership, Person
-    from tests.conftest import current_totp
 
     # The import in this process: a forked child would share the sockets of the live server's
     # PostgreSQL sessions, and its exit would end them under the test's feet.
     settings.GONGHUI_IMPORT_IN_CHILD = False
-    admin = make_persona("city_admin")
+    make_persona("city_admin")
     member = make_member("张杰国", federation.union_a1, random.Random(4), mobile="13911110000")
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("city_admin")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("动态码或恢复码").fill(current_totp(admin))
-    page.get_by_role("button", name="验证").click()
-    expect(page).to_have_url(f"{base}/")
+    sign_in(page, base, "city_admin")
     page.goto(f"{base}/members/")
     with page.expect_download() as download_info:
         page.get_by_test_id("export-import").click()
@@ -225,7 +211,7 @@ def test_a_town_cadre_corrects_the_exported_roll_and_imports_it_back(
     zhang = make_member("张杰国", federation.union_a1, rng, mobile="13911110000")
     wang = make_member("王芳", federation.union_a2, rng, mobile="13922220000")
     base = live_server.url
-    log_in(page, base)
+    sign_in(page, base)
     page.goto(f"{base}/members/")
     with page.expect_download() as download_info:
         page.get_by_test_id("export-import").click()

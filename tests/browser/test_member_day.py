@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from gonghui.people.models import Membership, MembershipStatus
-from tests.conftest import PASSWORD, Federation, make_member
+from tests.browser.signin import sign_in
+from tests.conftest import Federation, make_member
 
 WIDTHS = {"desk": 1440, "phone": 390}
 
@@ -30,14 +31,6 @@ def roll(federation: Federation) -> list[Membership]:
     return [make_member(name, federation.union_a1, rng) for name in ("刘一", "刘二", "刘三")]
 
 
-def log_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
-
-
 @pytest.mark.browser
 def test_town_cadre_records_leavers_and_a_transfer_from_the_member_pages(
     transactional_db: Any, federation: Federation, cadre: Any, roll: list[Membership],
@@ -46,7 +39,7 @@ def test_town_cadre_records_leavers_and_a_transfer_from_the_member_pages(
     from playwright.sync_api import expect
 
     base = live_server.url
-    log_in(page, base)
+    sign_in(page, base)
     page.goto(f"{base}/members/")
     table = page.get_by_test_id("record-table")
     bulk_leave = page.get_by_test_id("bulk-leave")

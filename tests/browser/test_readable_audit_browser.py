@@ -15,7 +15,8 @@ from django.utils import timezone
 from gonghui.core.audit import log as audit
 from gonghui.core.audit.models import AuditAction
 from gonghui.people import actions
-from tests.conftest import PASSWORD, Federation
+from tests.browser.signin import sign_in
+from tests.conftest import Federation
 
 
 @pytest.mark.browser
@@ -36,11 +37,7 @@ def test_the_auditor_reads_changes_as_words(
     actions.leave(person=member.person, on=timezone.localdate(), reason="调离本市", user=cadre)
 
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("auditor")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, "auditor")
     page.get_by_role("link", name="审计日志").first.click()
     changes = page.get_by_test_id("audit-changes")
     expect(changes.filter(has_text="所属组织").first).to_contain_text(

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from gonghui.reports.models import Review
-from tests.conftest import PASSWORD, Federation, make_member
+from tests.browser.signin import sign_in
+from tests.conftest import Federation, make_member
 
 KEY = re.compile(r"\b(?:members|orgs|people|activities)\.[a-z_]+\b")
 
@@ -33,11 +34,7 @@ def test_cadre_inserts_a_named_figure_and_follows_a_figure_to_its_records(
         make_member(f"新会员{n}", federation.union_a2, rng, enrolled_on=datetime.date(2018, 5, 2),
                     birth=datetime.date(1992, 3, 1 + n))
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base)
     page.goto(f"{base}/reviews/?org=A&period=2018H1")
 
     text = page.get_by_test_id("review-text")

@@ -15,7 +15,8 @@ from PIL import Image
 from gonghui.activities.models import Activity, ActivityUnit
 from gonghui.care.models.welfare import COOLING
 from gonghui.core.attachments.models import Attachment
-from tests.conftest import PASSWORD, Federation
+from tests.browser.signin import sign_in
+from tests.conftest import Federation
 
 
 @pytest.fixture
@@ -39,11 +40,7 @@ def test_a_cadre_records_a_cooling_delivery_and_follows_its_figure(
     base = live_server.url
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill("town_a_cadre")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{base}/")
+    sign_in(page, base)
 
     # The delivery: an activity of the kind 夏送清凉, its organisation chosen in the picker.
     page.goto(f"{base}/activities/new/")

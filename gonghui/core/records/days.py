@@ -42,14 +42,16 @@ class DayInput(forms.DateInput):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         """The box, and a button opening the browser's own calendar on a hidden date input
-        (static/gonghui/app.js writes the day it gives back into the box, year first)."""
+        (static/gonghui/app.js writes the day it gives back into the box, year first). The
+        button is named 打开日历, without 日期, so looking a date field up by its label finds
+        only its box."""
         box = super().render(name, value, attrs, renderer)
         every = {**self.attrs, **(attrs or {})}
         if every.get("disabled") or every.get("readonly"):
             return box
         return format_html(
             '<span class="gh-day">{}<button type="button" class="gh-day-pick" title="从日历选择"'
-            ' aria-label="从日历选择日期"><i class="bi bi-calendar3" aria-hidden="true"></i>'
+            ' aria-label="打开日历"><i class="bi bi-calendar3" aria-hidden="true"></i>'
             '</button><input type="date" class="gh-day-native" tabindex="-1" aria-hidden="true">'
             "</span>",
             box,
