@@ -8,7 +8,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from gonghui.core.audit import present
-        from gonghui.people import grams, records  # noqa: F401
+        from gonghui.people import grams, menus, records  # noqa: F401
 
         grams.register()  # name grams set-based on SQLite's bulk inserts
 

@@ -101,6 +101,18 @@ def test_the_requester_sees_only_what_it_typed(federation, login):
     assert federation.person_b.mobile not in page
 
 
+def test_the_releasing_side_finds_the_request_from_its_menu(federation, login):
+    ask_for_person_b(login("town_a_cadre"), federation, transfer="on")
+    client_b = login("town_b_cadre")
+    home = client_b.get(reverse("home")).content.decode()
+    link = f'href="{reverse("transfer-list")}"'
+    assert link in home and "转会申请" in home
+    page = client_b.get(reverse("transfer-list")).content.decode()
+    assert federation.person_b.name in page and "同意" in page
+    # Not offered to those who hold no member roll.
+    assert link not in login("auditor").get(reverse("home")).content.decode()
+
+
 def test_the_releasing_side_approves_and_the_person_moves(federation, make_persona, login):
     requester = make_persona("town_a_cadre")
     ask_for_person_b(login("town_a_cadre"), federation, transfer="on")
