@@ -143,24 +143,34 @@ def _number(value: Any) -> float | int:
 
 
 def chart_data(review: CompiledReview) -> list[dict[str, Any]]:
-    """Per chart: the children's names and one series per indicator (for ECharts)."""
+    """Per chart: the children's names and one series per indicator (for ECharts).
+
+    The organisation's own records (本级) get a bar of their own on a chart they show on: a
+    town's relief batches and the city's own deliveries belong to no child, and a chart of the
+    children alone left them out (a town's relief chart was all empty). A chart with nothing to
+    show in the period is marked `empty`: the page says so instead of drawing bare axes."""
     rows, _total = review.table()
-    children = rows[:-1]  # the 本级 row is no place on a per-child chart
+    children, own = rows[:-1], rows[-1]
+    known = {i.key for i in indicators.registered()}
     data = []
     for chart in charts():
-        keys = [key for key in chart.keys if key in {i.key for i in indicators.registered()}]
+        keys = [key for key in chart.keys if key in known]
+        shown = [*children, own] if any(own.values[key] for key in keys) else children
+        values = {key: [_number(row.values[key]) for row in shown] for key in keys}
+        series = [
+            {
+                "name": f"{indicators.get(key).label}（{indicators.get(key).unit}）",
+                "data": values[key],
+                # Whether the page may sum the smaller units into one 其他 bar.
+                "additive": indicators.get(key).additive,
+            }
+            for key in keys
+        ]
         data.append({
             "title": chart.title,
-            "categories": [row.name for row in children],
-            "series": [
-                {
-                    "name": f"{indicators.get(key).label}（{indicators.get(key).unit}）",
-                    "data": [_number(row.values[key]) for row in children],
-                    # Whether the page may sum the smaller units into one 其他 bar.
-                    "additive": indicators.get(key).additive,
-                }
-                for key in keys
-            ],
+            "categories": [row.name for row in shown],
+            "series": series,
+            "empty": not any(any(column) for column in values.values()),
         })
     return data
 

@@ -355,6 +355,25 @@ def test_chart_data_is_per_direct_child(busy: Federation, admin: Any) -> None:
     # The care charts are tests/care/test_care_outputs.py's.
 
 
+def test_a_chart_gives_the_organisations_own_records_a_bar_and_says_when_it_is_empty(
+    busy: Federation, admin: Any
+) -> None:
+    # The town federation's own election belongs to none of its unions: its own bar (本级).
+    Election(union=busy.town_a, held_on=datetime.date(2018, 3, 1), term_years=5,
+             guided_by=busy.city).save()
+    data = outputs.chart_data(compile_review(busy.town_a, H1, admin))
+    founding = next(chart for chart in data if chart["title"] == "新建工会与指导换届")
+    own = f"{busy.town_a.name}（本级）"
+    assert founding["categories"] == [busy.union_a1.name, busy.union_a2.name, own]
+    assert dict(chart_values([founding]))["指导基层工会换届（个）"] == [0, 1, 1]
+    # A chart whose children and 本级 have nothing keeps to the children, and says so.
+    enrolled = next(chart for chart in data if chart["title"] == "发展会员")
+    assert own not in enrolled["categories"] and enrolled["empty"] is False
+    quiet = compile_review(busy.city, Period.parse("2022H1"), admin)
+    assert all(chart["empty"] for chart in outputs.chart_data(quiet))
+    assert outputs.to_html(quiet).count("本期没有相关记录") == len(outputs.chart_data(quiet))
+
+
 def test_overdue_elections_are_reported_at_the_periods_end(
     federation: Federation, admin: Any
 ) -> None:

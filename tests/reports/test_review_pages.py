@@ -75,6 +75,16 @@ def test_town_cadre_reads_and_downloads_their_towns_review_only(
         assert download(client, org=code, period="2018H1", format="json").status_code == 404
 
 
+def test_a_chart_with_nothing_in_the_period_says_so_instead_of_drawing_bare_axes(
+    federation: Federation, login: Callable[[str], Client]
+) -> None:
+    body = page(login("town_a_cadre"), org="A", period="2030H1").content.decode()
+    assert body.count('data-testid="chart-empty"') == body.count("col-lg-6")
+    assert "本期没有相关记录" in body and "data-chart-index" not in body
+    busy = page(login("town_a_cadre"), org="A", period="2018H1").content.decode()
+    assert "data-chart-index" in busy
+
+
 def test_bad_period_and_format_are_chinese_errors(
     federation: Federation, login: Callable[[str], Client]
 ) -> None:
