@@ -23,6 +23,10 @@
     var rest = rows.length - top;
     if (all || rest <= 1) { return { rows: rows, hidden: 0, summed: false }; }
     var shown = rows.slice(0, top);
+    // The rest all nothing (a town's relief is its own, 本级): said, not drawn as zeros.
+    if (rows.slice(top).every(function (r) { return r.total === 0; })) {
+      return { rows: shown, top: top, hidden: rest, summed: false, zeros: true };
+    }
     var additive = spec.series.every(function (s) { return s.additive !== false; });
     if (additive) {
       var others = rows.slice(top);
@@ -43,10 +47,16 @@
     var narrow = node.clientWidth < 500;
     // A row holds its bars and a name of up to two lines (13 px each).
     var row = Math.max(36, spec.series.length * 14 + 12);
-    node.style.height = Math.max(240, rows.length * row + 110) + "px";
+    // The legend wraps onto more lines on a narrow chart: the plot starts below its last line.
+    var legendWidth = spec.series.reduce(function (w, s) { return w + s.name.length * 12 + 40; }, 0);
+    var legendRows = Math.max(1, Math.ceil(legendWidth / Math.max(200, node.clientWidth - 20)));
+    var below = (legendRows - 1) * 22;
+    node.style.height = Math.max(240, rows.length * row + 110 + below) + "px";
     var chart = echarts.getInstanceByDom(node) || echarts.init(node);
     var subtext = "";
-    if (picked.hidden) {
+    if (picked.zeros) {
+      subtext = "其余 " + picked.hidden + " 个单位本期为 0";
+    } else if (picked.hidden) {
       subtext = "按数值从大到小，列出前 " + picked.top + " 个单位" +
         (picked.summed ? "，其余合计为“其他”" : "，其余 " + picked.hidden + " 个未列出");
     } else if (rows.length > 1) {
@@ -58,7 +68,7 @@
       // Drawn on the canvas: the HTML tooltip writes style attributes, which the CSP refuses.
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
       legend: { top: subtext ? 46 : 26 },
-      grid: { left: 8, right: 40, top: subtext ? 78 : 60, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 40, top: (subtext ? 78 : 60) + below, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: {
         type: "category", inverse: true, data: rows.map(function (r) { return r.name; }),
