@@ -148,6 +148,7 @@ CHARTS = """nodes => nodes.map(node => {
   const axis = option.yAxis[0];
   return {
     title: option.title[0].text,
+    subtext: option.title[0].subtext,
     height: node.getBoundingClientRect().height,
     names: axis.data.map(d => typeof d === "object" ? d.value : d),
     overflow: axis.axisLabel.overflow,
@@ -190,6 +191,20 @@ def test_review_charts_of_many_units_are_short_sorted_and_name_units_in_full(
         every = next(c for c in declared if c["title"] == "发展会员")
         assert len(every["categories"]) == units
         assert sum(values) == sum(every["series"][0]["data"]) >= len(town_of_many_unions)
+        # A chart of a few units with figures names those and says the rest had nothing, with
+        # no 其他 bar of zeros.
+        few = 0
+        for chart in charts:
+            spec = next(c for c in declared if c["title"] == chart["title"])
+            shown = [i for i in range(len(spec["categories"]))
+                     if any(series["data"][i] for series in spec["series"])]
+            if 0 < len(shown) < 10 and len(spec["categories"]) - len(shown) > 1:
+                few += 1
+                rest = len(spec["categories"]) - len(shown)
+                assert chart["subtext"] == f"其余 {rest} 个单位本期为 0", chart
+                assert len(chart["names"]) == len(shown), chart
+                assert not any(name.startswith("其他") for name in chart["names"]), chart
+        assert few, "the fixture has a chart of a few units"
         page.screenshot(path=f"/tmp/browser-layout-review-{width}.png", full_page=True)
     # Every unit is one click away, and the chart folds back.
     page.set_viewport_size({"width": 1440, "height": 900})
