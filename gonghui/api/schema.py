@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gonghui.core.records.menus import menu_groups
 from gonghui.core.records.registry import registry
 
 PARAMETERS = {  # (where, name): description
@@ -27,17 +28,7 @@ SECURITY = {
 
 
 def chinese_schema(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
-    result.setdefault("tags", [])
-    known = {tag["name"] for tag in result["tags"]}
-    for record in registry:
-        name = record.label_plural
-        if name not in known:
-            result["tags"].append({
-                "name": name,
-                "description": f"{name}：列表与单条只读，按您的管辖范围和权限返回，"
-                               "身份证号、手机号无“查看完整信息”权限时打码",
-            })
-            known.add(name)
+    result["tags"] = _tags(result)
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict):
@@ -48,6 +39,41 @@ def chinese_schema(result: dict[str, Any], generator: Any, request: Any, public:
         if name in SECURITY:
             scheme["description"] = SECURITY[name]
     return result
+
+
+def _tags(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record types in the menu's order (组织 and 会员 before the workstreams), each followed
+    by its child rows' and attachments' tags (`活动：参与人员`), so Swagger UI lists them as the
+    menu does; any other tag after them."""
+    used: list[str] = []
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for tag in operation.get("tags", []) if isinstance(operation, dict) else []:
+                if tag not in used:
+                    used.append(tag)
+    given = {tag["name"]: tag for tag in result.get("tags", [])}
+    groups = {group.label: n for n, group in enumerate(menu_groups())}
+    records = sorted(registry, key=lambda r: (groups.get(r.menu_group, len(groups)),
+                                              r.menu_order, r.slug))
+    tags: list[dict[str, Any]] = []
+    for record in records:
+        name = record.label_plural
+        tags.append(given.get(name) or {
+            "name": name,
+            "description": f"{name}：列表与单条只读，按您的管辖范围和权限返回，"
+                           "身份证号、手机号无“查看完整信息”权限时打码",
+        })
+        for tag in used:
+            if tag.startswith(f"{name}："):
+                part = tag.removeprefix(f"{name}：")
+                tags.append(given.get(tag) or {"name": tag, "description": (
+                    f"{name}的附件：列表、上传、下载、删除（写操作需修改权限）"
+                    if part == "附件" else
+                    f"{name}下的{part}：列表（附合计）、新增、修改、删除（写操作需修改权限，"
+                    f"且{name}处于可修改的状态）"
+                )})
+    named = {tag["name"] for tag in tags}
+    return tags + [given.get(tag) or {"name": tag} for tag in used if tag not in named]
 
 
 def _describe(parameter: dict[str, Any]) -> None:

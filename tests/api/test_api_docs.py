@@ -94,5 +94,11 @@ def test_the_schema_swagger_ui_shows_is_in_chinese(federation, login) -> None:
                     operation["operationId"], parameter["name"])
     members = schema["paths"]["/api/members/"]["get"]
     assert (members["tags"], members["summary"]) == (["会员"], "会员列表")
+    # Record types in the menu's order, each followed by its child rows and attachments.
+    names = [tag["name"] for tag in schema["tags"]]
+    assert names[:2] == ["组织", "企业"] and names.index("会员") < names.index("困难职工档案")
+    activity = names.index("活动")
+    assert names[activity + 1].startswith("活动：") and "活动：参与人员" in tags
+    assert {tag for op in operations for tag in op["tags"]} <= set(names)
     for scheme in schema["components"]["securitySchemes"].values():
         assert re.search(r"[\u4e00-\u9fff]", scheme["description"])
