@@ -108,6 +108,19 @@ def test_no_page_scrolls_sideways_and_the_member_list_scrolls_in_its_own_box(
         cell_box = cell.bounding_box()
         assert cell_box is not None and cell_box["width"] < 300, cell_box
         expect(cell).to_have_text(LONG_NAME)
+        # The organisation list's 组织类型 choices: each label on one line, inside the filters.
+        page.goto(f"{base}/orgs/")
+        form = page.get_by_test_id("filter-form").bounding_box()
+        choices = page.get_by_test_id("filter-choices-kind").locator("label")
+        assert choices.count() >= 5
+        for n in range(choices.count()):
+            label = choices.nth(n).bounding_box()
+            assert label is not None and form is not None
+            assert label["height"] < 30, (width, choices.nth(n).inner_text(), label)
+            assert label["y"] + label["height"] <= form["y"] + form["height"], (width, label)
+        choices.filter(has_text="联合工会").click()
+        page.get_by_role("button", name="查询").click()
+        expect(page.get_by_test_id("filter-choices-kind").get_by_label("联合工会")).to_be_checked()
 
 
 @pytest.mark.browser
