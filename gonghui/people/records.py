@@ -237,7 +237,8 @@ people = register(RecordType(
     picker_create=PersonFromIdNumber(),
     # Never the whole ID number in a list that anyone who may pick a person sees.
     picker_label=lambda person: f"{person.name}（身份证号尾号{person.id_tail}）",
-    picker_hint="输入姓名、拼音首字母、身份证号后四位或完整身份证号",
+    picker_hint="输入姓名、拼音首字母或身份证号",
+    picker_help="姓名、拼音首字母（如 zjg）、身份证号后四位或完整身份证号",
     menu_group=MEMBERS_MENU,
     menu_order=40,
     icon="bi-person-vcard",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -276,3 +277,8 @@ def test_a_date_box_reads_year_first_and_takes_a_date_as_a_cadre_writes_it(
     for width in (1440, 390):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.get_by_label("组织范围").evaluate(HINT_FITS), width
+    # A person picker's hint too, in a form on a phone; its tooltip says every way to search.
+    page.goto(f"{base}/cards/new/")
+    person = page.get_by_label("持卡人")
+    assert person.evaluate(HINT_FITS)
+    expect(person).to_have_attribute("title", re.compile("身份证号后四位"))

@@ -96,7 +96,7 @@ class PickerWidget(forms.Widget):
             final.get("class", "form-control").replace("form-select", "form-control"),
             self.chosen_label(value),
             record.picker_hint,
-            record.picker_hint,
+            record.picker_help or record.picker_hint,
         )
 
 

@@ -121,6 +121,8 @@ class RecordType:
     # What a picker shows for a record (a name alone is ambiguous), and the hint in its box.
     picker_label: Callable[[Any], str] | None = None
     picker_hint: str = "输入名称搜索"
+    # The box's tooltip, when the hint is kept short to fit a phone's width (default: the hint).
+    picker_help: str = ""
 
     # The kinds of files the record carries (照片, 会议纪要 …): gallery and file list on the
     # detail page, upload and download URLs, `required_attachment` rules (core/attachments/).
