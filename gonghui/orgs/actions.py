@@ -29,9 +29,10 @@ def move_organization(*, org: Organization, new_parent: Organization) -> Organiz
         # The decision ledger copies its records' paths too (the one update it allows).
         models: list[type[Any]] = [*org_owned_models(), Decision]
         for model in models:
-            model.objects.filter(org_path__prefix=old_path).update(
-                org_path=Concat(Value(org.path), Substr("org_path", len(old_path) + 1))
-            )
+            for field in ("org_path", *getattr(model, "copied_paths", ())):
+                model.objects.filter(**{f"{field}__prefix": old_path}).update(**{
+                    field: Concat(Value(org.path), Substr(field, len(old_path) + 1))
+                })
     return org
 
 

@@ -227,6 +227,7 @@ class TransferRequest(OrgOwned):
     reason = models.CharField(_("说明"), max_length=200, blank=True)
 
     objects = TransferRequestQuerySet.as_manager()  # type: ignore[misc]
+    copied_paths = ("release_path",)  # the releasing side decides: its moves carry the request
 
     class Meta:
         verbose_name = _("转会申请")

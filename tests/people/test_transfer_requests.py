@@ -16,9 +16,15 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
 
+from gonghui.accounts.actions import create_user
+from gonghui.accounts.models import User
+from gonghui.accounts.roles import Role
 from gonghui.core.audit.models import AuditAction, AuditEntry
+from gonghui.orgs.actions import move_organization
+from gonghui.orgs.models import Organization, OrgKind
 from gonghui.people import actions
 from gonghui.people.models import (
     Membership,
@@ -27,6 +33,7 @@ from gonghui.people.models import (
     TransferRequest,
     TransferState,
 )
+from tests.conftest import PASSWORD
 from tests.people.test_member_pages import new_member_form
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +168,28 @@ def test_a_third_town_cannot_see_or_decide(federation, login):
     assert chair.post(reverse("transfer-decide", args=[request.pk]),
                       {"decision": "approve"}).status_code == 404
     assert TransferRequest.objects.get().state == TransferState.PENDING
+
+
+def test_a_request_follows_its_releasing_union_when_the_union_moves(federation, login):
+    ask_for_person_b(login("town_a_cadre"), federation, transfer="on")
+    request = TransferRequest.objects.get()
+    town_c = Organization.objects.add_child(federation.city, instance=Organization(
+        code="C-3", name="丙镇总工会", kind=OrgKind.TOWN))
+    move_organization(org=federation.union_b1, new_parent=town_c)
+    create_user(username="town_c_cadre", org=town_c, roles=[Role.TOWN_CADRE],
+                password=PASSWORD)
+    request.refresh_from_db()
+    assert request.release_path == Organization.objects.get(pk=federation.union_b1.pk).path
+    # The union's new town decides it; its old town no longer sees it.
+    town_c_client = Client()
+    town_c_client.force_login(User.objects.get(username="town_c_cadre"))
+    assert federation.person_b.name in town_c_client.get(reverse("transfer-list")).content.decode()
+    assert login("town_b_cadre").post(reverse("transfer-decide", args=[request.pk]),
+                                      {"decision": "approve"}).status_code == 404
+    response = town_c_client.post(reverse("transfer-decide", args=[request.pk]),
+                                  {"decision": "approve"})
+    assert response.status_code == 302
+    assert TransferRequest.objects.get().state == TransferState.APPROVED
 
 
 def test_one_pending_request_per_person(federation, make_persona):

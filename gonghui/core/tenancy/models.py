@@ -86,6 +86,9 @@ class OrgOwned(TimeStamped):
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field: ClassVar[str] = "org_path"
+    # Other tree paths a row copies, which scoping also reads (a transfer request's releasing
+    # side): a branch's move rewrites them as it rewrites `org_path`.
+    copied_paths: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
